@@ -1,0 +1,1 @@
+"""The platform-neutral domain core: it knows nothing of Slack or Teams."""

@@ -1,0 +1,88 @@
+"""What the core needs from a chat platform, described without naming one.
+
+Slack implements these in `bot.slack`; a Teams adapter would implement the same protocols.
+Messages are neutral descriptions (what to say), and the adapter decides how it looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    chat_user_id: str
+    name: str
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptMessage:
+    """The quarterly question (reminder=0) or its n-th reminder."""
+
+    campaign_id: str
+    closes_at: datetime
+    reminder: int = 0
+
+
+@dataclass(frozen=True)
+class SummaryMessage:
+    """A manager's team summary, sent when a campaign closes."""
+
+    campaign_id: str
+    manager_person_id: int
+
+
+OutgoingMessage = PromptMessage | SummaryMessage
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel_id: str
+    message_ts: str
+
+
+class DeliveryFailed(Exception):
+    """A send that did not happen. `permanent` failures are not retried (user gone, DMs closed)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Messenger(Protocol):
+    async def send(self, recipient: Recipient, message: OutgoingMessage, key: str) -> Sent:
+        """Send once; `key` is stored with the message so that `find_sent` can recognise it."""
+        ...
+
+    async def find_sent(self, recipient: Recipient, key: str, since: datetime) -> Sent | None:
+        """Find a message sent with `key` since `since`: how a crashed send is reconciled."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    chat_user_id: str
+    email: str | None
+    name: str
+    tz: str | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ChatGroup:
+    group_id: str
+    name: str
+    member_ids: tuple[str, ...]
+
+
+class ChatDirectory(Protocol):
+    async def lookup_by_email(self, email: str) -> ChatUser | None: ...
+
+    async def user_info(self, chat_user_id: str) -> ChatUser | None: ...
+
+    async def list_groups(self) -> list[ChatGroup]: ...

@@ -1,0 +1,16 @@
+"""Button listeners (campaign DM, App Home, confirmations)."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import ids
+from handlers.actions.campaign import confirm_forget, not_this_quarter, open_answer_form
+from handlers.actions.disclosure import open_disclosure_form
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.OPEN_ANSWER_FORM)(open_answer_form)
+    app.action(ids.NOT_THIS_QUARTER)(not_this_quarter)
+    app.action(ids.CONFIRM_FORGET)(confirm_forget)
+    app.action(ids.OPEN_DISCLOSURE_FORM)(open_disclosure_form)

@@ -1,0 +1,29 @@
+"""All tables, imported together so that `SQLModel.metadata` (and alembic) sees every one."""
+
+from storage.models.campaigns import Answer, Campaign, Delivery
+from storage.models.disclosures import (
+    ApprovedTool,
+    Disclosure,
+    DisclosureContact,
+    DisclosureReply,
+    QuarterNote,
+    SubmissionGuard,
+)
+from storage.models.facts import FactChange, OrgFact
+from storage.models.org import Person, Team
+
+__all__ = [
+    "Answer",
+    "ApprovedTool",
+    "Campaign",
+    "Delivery",
+    "Disclosure",
+    "DisclosureContact",
+    "DisclosureReply",
+    "FactChange",
+    "OrgFact",
+    "Person",
+    "QuarterNote",
+    "SubmissionGuard",
+    "Team",
+]

@@ -1,0 +1,158 @@
+"""Directory queries: who someone is, which team they are in, whom they manage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person, Team
+from storage.types import utcnow
+
+
+async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
+    result = await session.exec(
+        select(Person).where(Person.slack_user_id == slack_user_id, Person.active)  # type: ignore[arg-type]
+    )
+    return result.scalars().first()  # type: ignore[attr-defined]
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def team_by_id(session: AsyncSession, team_id: int) -> Team | None:
+    return await session.get(Team, team_id)
+
+
+async def team_size(session: AsyncSession, team_id: int) -> int:
+    """Active people in the team now: the K-anonymity threshold is checked against this."""
+    result = await session.exec(
+        select(func.count()).select_from(Person).where(Person.team_id == team_id, Person.active)  # type: ignore[arg-type]
+    )
+    return int(result.scalar_one())  # type: ignore[attr-defined]
+
+
+async def managed_team_ids(session: AsyncSession, manager_id: int) -> list[int]:
+    """Teams in which at least one active person reports to this manager."""
+    result = await session.exec(
+        select(Person.team_id)
+        .where(Person.manager_id == manager_id, Person.active, Person.team_id.is_not(None))  # type: ignore[union-attr,arg-type]
+        .distinct()
+    )
+    return sorted(int(t) for t in result.scalars().all())  # type: ignore[attr-defined]
+
+
+async def managers(session: AsyncSession) -> list[Person]:
+    """Everyone who manages at least one active person."""
+    reports = select(Person.manager_id).where(Person.active, Person.manager_id.is_not(None))  # type: ignore[union-attr,arg-type]
+    result = await session.exec(select(Person).where(Person.id.in_(reports), Person.active))  # type: ignore[union-attr,arg-type]
+    return list(result.scalars().all())  # type: ignore[attr-defined]
+
+
+async def active_people_count(session: AsyncSession) -> int:
+    result = await session.exec(select(func.count()).select_from(Person).where(Person.active))  # type: ignore[arg-type]
+    return int(result.scalar_one())  # type: ignore[attr-defined]
+
+
+async def _teams_by_name(session: AsyncSession, names: set[str]) -> tuple[dict[str, Team], int]:
+    """Existing teams by name, creating the missing ones; returns the map and how many were new."""
+    result = await session.exec(select(Team).where(Team.name.in_(names)))  # type: ignore[attr-defined]
+    teams = {t.name: t for t in result.scalars().all()}  # type: ignore[attr-defined]
+    new = [Team(name=n) for n in sorted(names - teams.keys())]
+    session.add_all(new)
+    await session.flush()
+    teams.update({t.name: t for t in new})
+    return teams, len(new)
+
+
+async def _people_by_email(session: AsyncSession) -> dict[str, Person]:
+    result = await session.exec(select(Person))
+    return {p.email: p for p in result.scalars().all()}  # type: ignore[attr-defined]
+
+
+async def _release_chat_ids(
+    session: AsyncSession, people: dict[str, Person], wanted: dict[str, str | None]
+) -> None:
+    """Clear chat IDs that are about to move to someone else, so the unique key never clashes."""
+    for email, person in people.items():
+        if person.slack_user_id and wanted.get(email, person.slack_user_id) != person.slack_user_id:
+            person.slack_user_id = None
+    await session.flush()
+
+
+async def apply_directory(
+    session: AsyncSession, rows: list[Any], deactivate_missing: bool
+) -> tuple[int, int, int, int]:
+    """Upsert people by e-mail; returns (created, updated, deactivated, teams created)."""
+    teams, teams_created = await _teams_by_name(session, {r.team for r in rows})
+    people = await _people_by_email(session)
+    await _release_chat_ids(
+        session, people, {r.email: r.slack_user_id for r in rows if r.slack_user_id}
+    )
+    created = updated = 0
+    now = utcnow()
+    for row in rows:
+        person = people.get(row.email)
+        if person is None:
+            person = Person(email=row.email, name=row.name)
+            people[row.email] = person
+            session.add(person)
+            created += 1
+        else:
+            updated += 1
+        person.name, person.team_id, person.active, person.updated_at = (
+            row.name,
+            teams[row.team].id,
+            True,
+            now,
+        )
+        if row.slack_user_id:
+            person.slack_user_id = row.slack_user_id
+        if row.tz:
+            person.tz = row.tz
+    await session.flush()
+    for row in rows:
+        manager = people.get(row.manager_email) if row.manager_email else None
+        people[row.email].manager_id = manager.id if manager else None
+    deactivated = 0
+    if deactivate_missing:
+        listed = {r.email for r in rows}
+        for email, person in people.items():
+            if email not in listed and person.active:
+                person.active, person.updated_at = False, now
+                deactivated += 1
+    return created, updated, deactivated, teams_created
+
+
+async def apply_group_sync(
+    session: AsyncSession, users: list[Any], team_of: dict[str, tuple[str, str]]
+) -> tuple[int, int, int, int]:
+    """Upsert people from chat groups; returns (created, updated, deactivated=0, teams)."""
+    names = {team_of[u.chat_user_id][0] for u in users}
+    teams, teams_created = await _teams_by_name(session, names)
+    for user in users:
+        team = teams[team_of[user.chat_user_id][0]]
+        team.slack_usergroup_id = team_of[user.chat_user_id][1]
+    people = await _people_by_email(session)
+    await _release_chat_ids(session, people, {u.email.lower(): u.chat_user_id for u in users})
+    created = updated = 0
+    for user in users:
+        email = user.email.lower()
+        person = people.get(email)
+        if person is None:
+            person = Person(email=email, name=user.name)
+            people[email] = person
+            session.add(person)
+            created += 1
+        else:
+            updated += 1
+        person.name, person.slack_user_id, person.tz = user.name, user.chat_user_id, user.tz
+        person.team_id, person.active, person.updated_at = (
+            teams[team_of[user.chat_user_id][0]].id,
+            True,
+            utcnow(),
+        )
+    await session.flush()
+    return created, updated, 0, teams_created
