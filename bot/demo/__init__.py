@@ -1,0 +1,1 @@
+"""`leverage-bot demo`: a synthetic organisation run through the real flows, offline."""
