@@ -21,7 +21,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def async_url(url: str) -> str:
-    """Accept the URLs operators write (`postgresql://`, `sqlite:///x.db`) and pick async drivers."""
+    """Accept the URLs operators write (`postgresql://`, `sqlite:///x.db`); pick async drivers."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":

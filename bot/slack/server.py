@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
+from typing import Any
 
 from aiohttp import web
 
@@ -50,7 +51,7 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
         await services.db.dispose()
 
 
-def _start_scheduler(services: Services) -> object:
+def _start_scheduler(services: Services) -> Any:
     from bot.scheduler import build_scheduler
 
     scheduler = build_scheduler(services)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, Team
@@ -13,9 +14,9 @@ from storage.types import utcnow
 
 async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
     result = await session.exec(
-        select(Person).where(Person.slack_user_id == slack_user_id, Person.active)  # type: ignore[arg-type]
+        select(Person).where(Person.slack_user_id == slack_user_id, col(Person.active))
     )
-    return result.scalars().first()  # type: ignore[attr-defined]
+    return result.first()
 
 
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
@@ -29,37 +30,45 @@ async def team_by_id(session: AsyncSession, team_id: int) -> Team | None:
 async def team_size(session: AsyncSession, team_id: int) -> int:
     """Active people in the team now: the K-anonymity threshold is checked against this."""
     result = await session.exec(
-        select(func.count()).select_from(Person).where(Person.team_id == team_id, Person.active)  # type: ignore[arg-type]
+        select(func.count())
+        .select_from(Person)
+        .where(Person.team_id == team_id, col(Person.active))
     )
-    return int(result.scalar_one())  # type: ignore[attr-defined]
+    return int(result.one())
 
 
 async def managed_team_ids(session: AsyncSession, manager_id: int) -> list[int]:
     """Teams in which at least one active person reports to this manager."""
     result = await session.exec(
         select(Person.team_id)
-        .where(Person.manager_id == manager_id, Person.active, Person.team_id.is_not(None))  # type: ignore[union-attr,arg-type]
+        .where(
+            Person.manager_id == manager_id, col(Person.active), col(Person.team_id).is_not(None)
+        )
         .distinct()
     )
-    return sorted(int(t) for t in result.scalars().all())  # type: ignore[attr-defined]
+    return sorted(t for t in result.all() if t is not None)
 
 
 async def managers(session: AsyncSession) -> list[Person]:
     """Everyone who manages at least one active person."""
-    reports = select(Person.manager_id).where(Person.active, Person.manager_id.is_not(None))  # type: ignore[union-attr,arg-type]
-    result = await session.exec(select(Person).where(Person.id.in_(reports), Person.active))  # type: ignore[union-attr,arg-type]
-    return list(result.scalars().all())  # type: ignore[attr-defined]
+    reports = select(Person.manager_id).where(
+        col(Person.active), col(Person.manager_id).is_not(None)
+    )
+    result = await session.exec(
+        select(Person).where(col(Person.id).in_(reports), col(Person.active))
+    )
+    return list(result.all())
 
 
 async def active_people_count(session: AsyncSession) -> int:
-    result = await session.exec(select(func.count()).select_from(Person).where(Person.active))  # type: ignore[arg-type]
-    return int(result.scalar_one())  # type: ignore[attr-defined]
+    result = await session.exec(select(func.count()).select_from(Person).where(col(Person.active)))
+    return int(result.one())
 
 
 async def _teams_by_name(session: AsyncSession, names: set[str]) -> tuple[dict[str, Team], int]:
     """Existing teams by name, creating the missing ones; returns the map and how many were new."""
-    result = await session.exec(select(Team).where(Team.name.in_(names)))  # type: ignore[attr-defined]
-    teams = {t.name: t for t in result.scalars().all()}  # type: ignore[attr-defined]
+    result = await session.exec(select(Team).where(col(Team.name).in_(names)))
+    teams = {t.name: t for t in result.all()}
     new = [Team(name=n) for n in sorted(names - teams.keys())]
     session.add_all(new)
     await session.flush()
@@ -69,7 +78,7 @@ async def _teams_by_name(session: AsyncSession, names: set[str]) -> tuple[dict[s
 
 async def _people_by_email(session: AsyncSession) -> dict[str, Person]:
     result = await session.exec(select(Person))
-    return {p.email: p for p in result.scalars().all()}  # type: ignore[attr-defined]
+    return {p.email: p for p in result.all()}
 
 
 async def _release_chat_ids(
