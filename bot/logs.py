@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import logging
 
+BOLT_APP_LOGGER = "slack_bolt.leverage"
+
 # Loggers whose DEBUG (and INFO for the engine) records may carry payloads.
 _PAYLOAD_LOGGERS = {
     "slack_bolt": logging.INFO,
     "slack_sdk": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
     "aiohttp.client": logging.INFO,
+    "aiosqlite": logging.INFO,  # logs every statement with its bound parameters at DEBUG
+    "asyncpg": logging.INFO,
+    BOLT_APP_LOGGER: logging.INFO,  # Bolt copies its level to per-listener loggers
 }
 
 

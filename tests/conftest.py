@@ -31,7 +31,7 @@ BOT_TOKEN = "xoxb-test-token"
 ADMIN_ID = "UADMIN"
 
 
-def test_database_url(tmp_path: Path) -> str:
+def database_url_for_tests(tmp_path: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
 
 
@@ -45,7 +45,7 @@ async def _empty_postgres(url: str) -> None:
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    url = test_database_url(tmp_path)
+    url = database_url_for_tests(tmp_path)
     if url.startswith("postgres"):
         await _empty_postgres(url)
     db = Database(url)
@@ -68,7 +68,7 @@ def settings(slack: SlackDouble, tmp_path: Path) -> Settings:
         slack_bot_token=SecretStr(BOT_TOKEN),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=slack.base_url,
-        database_url=test_database_url(tmp_path),
+        database_url=database_url_for_tests(tmp_path),
         leverage_admins=ADMIN_ID,
         hash_key=SecretStr("test-hash-key"),
     )

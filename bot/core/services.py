@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.core.ports import ChatDirectory, Messenger
+from bot.logs import cap_payload_loggers
 from storage.db import Database
 from storage.types import utcnow
 
@@ -21,6 +22,10 @@ class Services:
     messenger: Messenger | None = None
     directory: ChatDirectory | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
+
+    def __post_init__(self) -> None:
+        # Whoever builds services (server, CLI, tests, demo) gets payload-free driver logs.
+        cap_payload_loggers()
 
     @property
     def min_group_size(self) -> int:

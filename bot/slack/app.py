@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.core.services import Services
-from bot.logs import cap_payload_loggers
+from bot.logs import BOLT_APP_LOGGER, cap_payload_loggers
 from bot.slack.client import make_web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import on_listener_error
@@ -46,7 +46,7 @@ def create_bolt_app(services: Services, client: AsyncWebClient | None = None) ->
     app = AsyncApp(
         client=client or wire_slack(services),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        logger=logging.getLogger("slack_bolt.leverage"),
+        logger=logging.getLogger(BOLT_APP_LOGGER),
         raise_error_for_unhandled_request=False,
         request_verification_enabled=True,
     )
