@@ -1,0 +1,274 @@
+"""The demo: several quarters of a synthetic organisation, through the real flows, offline.
+
+Nothing here is a shortcut around the product: the directory is imported from CSV with Slack
+look-ups, prompts go out through the delivery outbox to a Slack Web API double over loopback
+HTTP, the latest quarter's answers arrive as signed view submissions to the real app, and the
+report is the one `/ai-stage` shows. Only time is simulated, so that six quarters take seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.config import load_settings
+from bot.core import answers, campaigns, disclosures, quarters
+from bot.core.delivery import run_due_deliveries
+from bot.core.directory import import_directory
+from bot.core.facts import set_facts
+from bot.core.reports import write_report
+from bot.core.services import Services
+from bot.core.stage import assess
+from bot.core.team_summary import build_team_summary
+from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
+from bot.slack.app import create_bolt_app, create_web_app
+from bot.slack.double import SlackDouble
+from bot.slack.simulator import SlackSender, multi, plain, static
+from handlers import ids
+from storage.db import Database
+from storage.queries import org as org_queries
+
+SIGNING_SECRET = "demo-signing-secret"
+ADMIN = "U0000001"  # the synthetic CEO
+# Process facts as the organisation adopts the article's changes, by quarter index.
+FACTS_BY_QUARTER = {
+    1: {"ai_policy": "true"},
+    2: {"review_path": "true", "review_sla_days": "30"},
+    3: {"review_sla_days": "14", "training_completion_pct": "92"},
+    4: {"procurement_ai_default": "true", "review_credit": "true"},
+}
+
+
+class DemoClock:
+    """The simulated "now" every core call reads through `Services.clock`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class QuarterLine:
+    quarter: str
+    prompted: int
+    answered: int
+    disclosures: int
+
+
+async def run_demo(out: Path, *, people: int, quarters: int, seed: int) -> None:
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = out / "demo.db"
+    for stale in out.glob("demo.db*"):
+        stale.unlink()
+    labels = _history(quarters)
+    clock = DemoClock(_opening(labels[0]))
+    async with SlackDouble() as slack:
+        services = _services(slack.base_url, db_path, clock)
+        await services.db.migrate()
+        org = build_org(rng, people)
+        for person in org.people:
+            slack.add_user(
+                person.slack_user_id,
+                email=person.email,
+                real_name=person.name,
+                name=person.email.split("@")[0],
+                tz=person.tz,
+            )
+        runner, url = await _start_app(services)
+        sender = SlackSender(url, SIGNING_SECRET, slack.response_url_base)
+        try:
+            print(f"Demo organisation: {len(org.people)} people; simulating {', '.join(labels)}")
+            result = await import_directory(services, org.csv().encode())
+            print(
+                f"Directory imported from CSV: {result.created} people, "
+                f"{result.teams_created} teams (Slack IDs checked against the Slack double)"
+            )
+            lines = []
+            for index in range(len(labels)):
+                http = index == len(labels) - 1
+                lines.append(await _quarter(services, sender, org, rng, clock, index, labels, http))
+            _print_quarters(lines, slack)
+            await _print_reports(services, out, labels[-1])
+        finally:
+            await sender.close()
+            await runner.cleanup()
+            await services.db.dispose()
+    shutil.rmtree(out / "__pycache__", ignore_errors=True)
+
+
+def _history(count: int) -> list[str]:
+    """The last `count` quarters whose campaign has already opened."""
+    label = quarters.quarter_of(datetime.now().astimezone())
+    if quarters.open_day(label) > datetime.now().date():
+        label = _previous(label)
+    labels = [label]
+    while len(labels) < count:
+        labels.insert(0, _previous(labels[0]))
+    return labels
+
+
+def _previous(label: str) -> str:
+    year, quarter = quarters.parse_quarter(label)
+    return f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"
+
+
+def _opening(label: str) -> datetime:
+    day = quarters.open_day(label)
+    return datetime(day.year, day.month, day.day, 9, 0).astimezone(
+        quarters.resolve_tz("UTC", "UTC")
+    )
+
+
+def _services(api_url: str, db_path: Path, clock: DemoClock) -> Services:
+    settings = load_settings(
+        slack_bot_token=SecretStr("xoxb-demo"),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=api_url,
+        database_url=f"sqlite:///{db_path}",
+        leverage_admins=ADMIN,
+        hash_key=SecretStr("demo-hash-key"),
+        fanout_rate_per_second=2000.0,
+        fanout_concurrency=32,
+    )
+    return Services(settings=settings, db=Database(settings.database_url), clock=clock)
+
+
+async def _start_app(services: Services) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(create_web_app(services, create_bolt_app(services)), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+async def _quarter(
+    services: Services,
+    sender: SlackSender,
+    org: DemoOrg,
+    rng: random.Random,
+    clock: DemoClock,
+    index: int,
+    labels: list[str],
+    over_http: bool,
+) -> QuarterLine:
+    """One campaign: open, deliver, answers and disclosures arrive, remind, close, summaries."""
+    label = labels[index]
+    clock.now = _opening(label)
+    if index in FACTS_BY_QUARTER:
+        await set_facts(services, FACTS_BY_QUARTER[index], changed_by=ADMIN, source="cli")
+    await campaigns.start_campaign(services, label, now=True)
+    await run_due_deliveries(services)
+    clock.now += timedelta(hours=3)
+    answered = disclosed = 0
+    for person in org.people:
+        answer = answer_for(rng, index, len(labels))
+        if answer is not None:
+            answered += 1
+            await _answer(services, sender, person.slack_user_id, label, answer, over_http)
+        disclosure = disclosure_for(rng, index, len(labels))
+        if disclosure is not None:
+            disclosed += 1
+            await _disclose(services, person.slack_user_id, label, disclosure)
+    clock.now = _opening(label) + timedelta(days=5, hours=1)
+    await campaigns.remind(services, label)
+    await run_due_deliveries(services)
+    status = await campaigns.campaign_status(services, label)
+    clock.now = _opening(label) + timedelta(days=services.settings.campaign_window_days, hours=2)
+    await campaigns.close_campaign(services, label)
+    await run_due_deliveries(services)
+    return QuarterLine(label, status.prompted, answered, disclosed)
+
+
+async def _answer(
+    services: Services,
+    sender: SlackSender,
+    user_id: str,
+    label: str,
+    answer: dict[str, Any],
+    over_http: bool,
+) -> None:
+    if not answer["has_example"]:
+        await answers.not_this_quarter(services, user_id, label)
+        return
+    if not over_http:
+        data, problems = answers.validate_answer(_form_fields(answer))
+        assert data is not None, problems
+        await answers.save_answer(services, user_id, label, data)
+        return
+    values = {
+        name: {
+            "value": plain(str(value))
+            if name in ("example", "tool", "hours_saved_per_month")
+            else static(str(value))
+        }
+        for name, value in _form_fields(answer).items()
+        if name not in ("obstacles", "share_consent") and value is not None
+    }
+    values["obstacles"] = {"value": multi(list(answer["obstacles"]))}
+    values["share_consent"] = {"value": multi(["yes"] if answer["share_consent"] else [])}
+    reply = await sender.view_submission(
+        ids.ANSWER_VIEW, values, user_id=user_id, private_metadata=label
+    )
+    assert reply.status == 200 and "errors" not in reply.text, reply.text
+
+
+def _form_fields(answer: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in answer.items() if k != "has_example"}
+    if fields.get("hours_saved_per_month") is None:
+        fields.pop("hours_saved_per_month", None)
+    return fields
+
+
+async def _disclose(services: Services, user_id: str, label: str, d: dict[str, Any]) -> None:
+    raw = disclosures.RawDisclosure(
+        tool=d["tool"],
+        tool_kind=d["tool_kind"],
+        work_kind=d["work_kind"],
+        frequency=d["frequency"],
+        data_class=d["data_class"],
+        reasons=tuple(d["reasons"]),
+        make_it_easy=d["make_it_easy"],
+    )
+    await disclosures.submit(
+        services, disclosures.validate(raw), chat_user_id=user_id, campaign_id=label
+    )
+
+
+def _print_quarters(lines: list[QuarterLine], slack: SlackDouble) -> None:
+    print("\nQuarter   prompted  answered  response  disclosures")
+    for line in lines:
+        rate = line.answered / line.prompted if line.prompted else 0
+        print(
+            f"{line.quarter:<9} {line.prompted:>8} {line.answered:>9} {rate:>9.0%} "
+            f"{line.disclosures:>12}"
+        )
+    dms = len(slack.ok_calls("chat.postMessage"))
+    print(
+        f"Slack double: {dms} DMs posted, {len(slack.published_home_views)} home views, "
+        f"{len(slack.validation_errors)} Block Kit validation errors"
+    )
+
+
+async def _print_reports(services: Services, out: Path, quarter: str) -> None:
+    from bot.cli.stage import _print_report
+
+    print("\n== Organisation stage ==")
+    _print_report(await assess(services, quarter))
+    async with services.db.session() as session:
+        managers = await org_queries.managers(session)
+    print("\n== Team summaries (sent to each manager by DM at close; two shown) ==")
+    for manager in sorted(managers, key=lambda m: m.id or 0)[5:7]:
+        summary = await build_team_summary(services, manager.id or 0, quarter)
+        print(f"\nTo {manager.name}:\n{summary.text}")
+    png, html = await write_report(services, out)
+    print(f"\nChart:       {png.resolve()}\nHTML report: {html.resolve()}")
+    print(f"Database:    {(out / 'demo.db').resolve()}")
