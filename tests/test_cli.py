@@ -34,9 +34,18 @@ def test_the_documented_commands_exist() -> None:
 
 
 @pytest.mark.parametrize("path", subcommand_paths(), ids=lambda p: " ".join(p))
-def test_every_command_has_help(path: list[str]) -> None:
+def test_every_command_has_help(path: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*path, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: leverage-bot " + " ".join(path))
+    assert "--help" in out
+
+
+def test_console_entry_point_prints_help() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", *path, "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert "usage: leverage-bot" in result.stdout
