@@ -1,9 +1,112 @@
-"""Placeholder until this command group is built."""
+"""`leverage-bot campaign start|remind|close|status`: the operator's campaign controls."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from bot.cli.common import CliError, run_with_services
+from bot.core import campaigns
+from bot.core.campaigns import CampaignError
+from bot.core.delivery import DeliveryReport, run_due_deliveries
+from bot.core.services import Services
+
+BAR_WIDTH = 30
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    parser = commands.add_parser("campaign", help="start, remind, close or inspect a campaign")
+    actions = parser.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    start = actions.add_parser(
+        "start",
+        help="open this quarter's campaign (or resume it)",
+        description="Queue one prompt per person at their next humane local hour; with --now, "
+        "send to everyone immediately. Re-running resumes and never asks anyone twice.",
+    )
+    start.add_argument("--quarter", help="quarter label such as 2026Q4 (default: this quarter)")
+    start.add_argument("--now", action="store_true", help="deliver to everyone right away")
+    start.set_defaults(func=run_start)
+    remind = actions.add_parser("remind", help="send the next reminder to people not answered")
+    remind.set_defaults(func=run_remind)
+    close = actions.add_parser("close", help="close the campaign and send team summaries")
+    close.set_defaults(func=run_close)
+    status = actions.add_parser("status", help="prompted, delivered, failed, answered, rate")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--quarter", help="a campaign other than the open one")
+    status.set_defaults(func=run_status)
+
+
+class ProgressBar:
+    """A plain-text bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream: Any = sys.stderr) -> None:
+        self.stream = stream
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        filled = BAR_WIDTH * done // total if total else BAR_WIDTH
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _report(report: DeliveryReport) -> str:
+    return (
+        f"sent {report.sent}, reconciled {report.reconciled}, failed {report.failed}, "
+        f"skipped {report.skipped}, to retry {report.retried} in {report.seconds:.1f}s"
+    )
+
+
+def _run(work: Any) -> Any:
+    try:
+        return run_with_services(work, with_slack=True)
+    except (CampaignError, ValueError) as error:
+        raise CliError(str(error)) from None
+
+
+def run_start(args: argparse.Namespace) -> int:
+    async def work(services: Services) -> None:
+        status = await campaigns.start_campaign(services, args.quarter, now=args.now)
+        print(status.describe())
+        if args.now:
+            print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+
+    _run(work)
+    return 0
+
+
+def run_remind(args: argparse.Namespace) -> int:
+    async def work(services: Services) -> None:
+        print(f"reminder queued for {await campaigns.remind(services)} people")
+        print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+
+    _run(work)
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    async def work(services: Services) -> None:
+        status = await campaigns.close_campaign(services)
+        print(status.describe())
+        print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+
+    _run(work)
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    async def work(services: Services) -> None:
+        status = await campaigns.campaign_status(services, args.quarter)
+        print(json.dumps(status.to_dict(), indent=2) if args.json else status.describe())
+
+    _run(work)
+    return 0

@@ -1,9 +1,97 @@
-"""Placeholder until this command group is built."""
+"""`leverage-bot disclosures …`: the admins' side of blameless disclosures, from a terminal.
+
+The same rules as in Slack apply (group-size thresholds, scrubbed free text only in exports);
+whoever runs the CLI is treated as an admin, because they already hold the database.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from bot.cli.common import CliError, run_with_services
+from bot.core import disclosure_reports as reports
+from bot.core import disclosures
+from bot.core.services import Services
+
+AUTHOR = "cli"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    parser = commands.add_parser(
+        "disclosures", help="read and answer blameless disclosures (admins)"
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    listing = sub.add_parser("list", help="counts, themes and reply IDs for a quarter")
+    listing.add_argument("--quarter", help="e.g. 2026Q4 (default: the current quarter)")
+    reply = sub.add_parser("reply", help="answer one disclosure (read with its claim code)")
+    reply.add_argument("id")
+    reply.add_argument("text", nargs="+")
+    note = sub.add_parser("note", help='publish the quarter\'s "you said, we did" note')
+    note.add_argument("quarter")
+    note.add_argument("text", nargs="+")
+    approve = sub.add_parser("approve-tool", help="add a tool to the approved catalog")
+    approve.add_argument("name", nargs="+")
+    demand = sub.add_parser("demand", help="disclosed tools that are not in the catalog")
+    demand.add_argument("--quarter", help="limit to one quarter (default: all)")
+    export = sub.add_parser("export", help="scrubbed free text, org-wide, at least K per quarter")
+    export.add_argument("--quarter", required=True)
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        output = run_with_services(lambda services: _dispatch(services, args))
+    except disclosures.InvalidDisclosure as invalid:
+        raise CliError(" ".join(invalid.errors.values())) from invalid
+    except disclosures.NotFound as missing:
+        raise CliError(f"no disclosure with id {missing}") from missing
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0
+
+
+async def _dispatch(services: Services, args: argparse.Namespace) -> str:
+    if args.action == "list":
+        quarter = args.quarter or await disclosures.current_quarter(services)
+        return reports.render_overview(await reports.overview(services, quarter), 10_000)
+    if args.action == "reply":
+        await disclosures.reply(services, args.id, " ".join(args.text), AUTHOR)
+        return "Reply saved."
+    if args.action == "note":
+        await disclosures.publish_note(services, args.quarter, " ".join(args.text), AUTHOR)
+        return f"Published the note for {args.quarter.upper()}."
+    if args.action == "approve-tool":
+        added = await disclosures.approve_tool(services, " ".join(args.name))
+        return "Added to the approved catalog." if added else "Already approved."
+    if args.action == "demand":
+        items = await reports.demand(services, args.quarter)
+        return reports.render_demand(items, services.min_group_size)
+    return await _export(services, args.quarter, args.format)
+
+
+async def _export(services: Services, quarter: str, fmt: str) -> str:
+    rows = await reports.export(services, quarter)
+    if rows is None:
+        raise CliError(
+            f"{quarter} has fewer than {services.min_group_size} disclosures; free text is "
+            "exported only from quarters with at least that many, so nobody can be singled out."
+        )
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    return _csv(rows)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    fields = ["id", "quarter", "tool", "tool_kind", "work_kind", "frequency", "data_class"]
+    writer = csv.DictWriter(out, fieldnames=[*fields, "reasons", "make_it_easy"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "reasons": ";".join(row["reasons"])})
+    return out.getvalue()

@@ -1,9 +1,138 @@
-"""Placeholder until this command group is built."""
+"""`leverage-bot stage | facts | export | report`: the aggregator from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import CliError, run_with_services
+from bot.core.facts import KNOWN_FACTS, FactError, load_facts, parse_pairs, set_facts
+from bot.core.quarters import normalise_quarter
+from bot.core.reports import export_signals, write_report
+from bot.core.signals import team_signals
+from bot.core.stage import StageReport, ThresholdsError, assess
+
+MARK = {True: "met   ", False: "missed", None: "note  "}
+
+
+def _print_report(report: StageReport) -> None:
+    print(f"Stage {report.stage}: {report.stage_name}  ({report.quarter}, confidence "
+          f"{report.confidence})")  # fmt: skip
+    c = report.constraint
+    if c.get("criterion"):
+        print(f"Binding constraint: {c['criterion']}")
+    if c.get("gate"):
+        print(f"Gate people report most: {c['gate']['label']} ({c['gate']['reports']})")
+    if report.next_step:
+        print(f"Next step: {report.next_step}")
+    print("Evidence:")
+    for line in report.evidence:
+        print(f"  [{MARK[line['met']]}] {line['text']}")
+    print("Trend: " + " -> ".join(f"{p['quarter']}:{p['stage']}" for p in report.trend))
+    print(report.diagnostic.get("summary", ""))
+    for answer in report.diagnostic.get("answers", []):
+        print(f"  - {answer}")
+
+
+async def _assess_with_teams(services: Any, quarter: str | None, teams: bool) -> Any:
+    report = await assess(services, quarter)
+    slices = await team_signals(services, report.quarter) if teams else None
+    return report, slices
+
+
+def _stage(args: argparse.Namespace) -> int:
+    quarter = _quarter(args.quarter)
+    try:
+        report, slices = run_with_services(lambda s: _assess_with_teams(s, quarter, args.teams))
+    except ThresholdsError as error:
+        raise CliError(str(error)) from None
+    if args.json:
+        data = report.to_dict()
+        if slices is not None:
+            data["teams"] = [s.to_dict() for s in slices]
+        print(json.dumps(data, indent=2))
+    else:
+        _print_report(report)
+        for s in slices or []:
+            print(f"  team {s.scope}: {s.answered} answered of {s.prompted or s.people}, "
+                  f"sanctioned {s.sanctioned_share}, production {s.production}")  # fmt: skip
+    return 0
+
+
+def _quarter(raw: str | None) -> str | None:
+    try:
+        return normalise_quarter(raw) if raw else None
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
+def _facts_set(args: argparse.Namespace) -> int:
+    try:
+        pairs = parse_pairs(args.pairs)
+        changes = run_with_services(lambda s: set_facts(s, pairs, args.by, "cli"))
+    except FactError as error:
+        raise CliError(f"nothing changed: {error}") from None
+    for key, old, new in changes:
+        print(f"{key}: {old or 'not set'} -> {new or 'not set'} (by {args.by})")
+    if not changes:
+        print("no change")
+    return 0
+
+
+def _facts_list(_args: argparse.Namespace) -> int:
+    facts = run_with_services(load_facts)
+    for key, (_, label) in KNOWN_FACTS.items():
+        print(f"{key}={facts.values.get(key, '')}\t# {label}")
+    for problem in facts.contradictions:
+        print(f"contradiction: {problem}", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    text = run_with_services(lambda s: export_signals(s, args.format))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    png, html = run_with_services(lambda s: write_report(s, args.out))
+    print(f"chart: {png}\nreport: {html}")
+    return 0
+
+
+def _add_facts(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    facts = commands.add_parser("facts", help="list or set organisation process facts")
+    sub = facts.add_subparsers(dest="facts_command", metavar="ACTION")
+    sub.required = True
+    setter = sub.add_parser("set", help="set facts, e.g. ai_policy=true review_sla_days=14")
+    setter.add_argument("pairs", nargs="+", metavar="KEY=VALUE",
+                        help="known keys: " + ", ".join(KNOWN_FACTS))  # fmt: skip
+    setter.add_argument("--by", default=getpass.getuser(), help="who made the change (logged)")
+    setter.set_defaults(func=_facts_set)
+    sub.add_parser("list", help="show every known fact").set_defaults(func=_facts_list)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    stage = commands.add_parser("stage", help="the organisation's AI maturity stage")
+    stage.add_argument("--json", action="store_true", help="machine-readable output")
+    stage.add_argument("--quarter", help="quarter to assess, e.g. 2026Q4 (default: latest)")
+    stage.add_argument(
+        "--teams", action="store_true", help="add per-team signals (teams of at least K people)"
+    )
+    stage.set_defaults(func=_stage)
+    _add_facts(commands)
+    export = commands.add_parser("export", help="org-level signals per quarter")
+    export.add_argument("--format", choices=("csv", "json"), required=True)
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(func=_export)
+    report = commands.add_parser("report", help="write the chart (PNG) and HTML report")
+    report.add_argument("--out", required=True, help="directory to write into")
+    report.set_defaults(func=_report)

@@ -1,17 +1,162 @@
-"""Placeholder: the aggregator builds team summaries here."""
+"""A manager's view of their team(s) for one quarter: aggregates only, thresholds on every slice.
+
+Managers see response rates, themes, how much use is sanctioned, and which gates their people
+hit, so that they can remove obstacles. They never see who did not answer; they see a person's
+example by name only when that person consented to share it. A team smaller than K people is
+withheld entirely, because any figure about it could single someone out.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from bot.core.signals import Signals, team_signals
+from bot.core.vocabulary import GATES, WORK_KINDS
+from storage.queries import org as org_q
+from storage.queries import signals as signals_q
+
+ADMIN_TEAMS = 40
+
+
+@dataclass
+class TeamSlice:
+    team_id: int
+    name: str
+    size: int
+    signals: Signals | None = None
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    withheld: str | None = None
 
 
 @dataclass
 class TeamSummary:
     manager_person_id: int
     quarter: str
-    text: str
+    manager_name: str | None = None
+    teams: list[TeamSlice] = field(default_factory=list)
+    note: str | None = None
+    min_group_size: int = 5
+
+    @property
+    def text(self) -> str:
+        """Plain-text rendering (notifications, CLI); Block Kit lives in handlers/blocks."""
+        return "\n\n".join([self.heading, *(team_lines(t) for t in self.teams)])
+
+    @property
+    def heading(self) -> str:
+        head = f"Team summary for {self.quarter}"
+        return f"{head}\n{self.note}" if self.note else head
 
 
-async def build_team_summary(services: Any, manager_person_id: int, quarter: str) -> TeamSummary:
-    return TeamSummary(manager_person_id, quarter, "Team summaries are not built yet.")
+async def _directory(
+    services: Any, manager_person_id: int, all_teams: bool
+) -> tuple[Any, list[int], dict[int, tuple[str, int]]]:
+    async with services.db.session() as session:
+        manager = await org_q.person_by_id(session, manager_person_id)
+        if manager is None:
+            return None, [], {}
+        sizes = await signals_q.team_sizes(session)
+        if all_teams:  # admins: teams large enough to show, as many as one message holds
+            k = services.min_group_size
+            team_ids = sorted(t for t, n in sizes.items() if n >= k)[:ADMIN_TEAMS]
+        else:
+            team_ids = await org_q.managed_team_ids(session, manager_person_id)
+        names = await signals_q.team_names(session, team_ids) if team_ids else {}
+    return manager, team_ids, {t: (names.get(t, str(t)), sizes.get(t, 0)) for t in team_ids}
+
+
+async def _examples(services: Any, quarter: str, team_id: int) -> list[dict[str, Any]]:
+    async with services.db.session() as session:
+        return await signals_q.consented_examples(session, quarter, team_id)
+
+
+async def viewer(services: Any, chat_user_id: str) -> tuple[int | None, bool]:
+    """Who is asking: their directory id (None when not in it) and whether they manage anyone."""
+    async with services.db.session() as session:
+        person = await org_q.person_by_slack_id(session, chat_user_id)
+        if person is None:
+            return None, False
+        return int(person.id), bool(await org_q.managed_team_ids(session, int(person.id)))
+
+
+async def latest_quarter(services: Any) -> str:
+    """The newest quarter with a campaign, answer or disclosure; else the calendar quarter."""
+    async with services.db.session() as session:
+        known = await signals_q.quarters(session)
+    if known:
+        return known[-1]
+    now = services.clock()
+    return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+
+
+async def build_team_summary(
+    services: Any, manager_person_id: int, quarter: str, *, all_teams: bool = False
+) -> TeamSummary:
+    """The manager's team(s); `all_teams` is the admin view of every team in the directory."""
+    k = services.min_group_size
+    summary = TeamSummary(manager_person_id, quarter, min_group_size=k)
+    manager, team_ids, teams = await _directory(services, manager_person_id, all_teams)
+    if manager is None:
+        summary.note = "This person is not in the directory, so there is no team to summarise."
+        return summary
+    summary.manager_name = manager.name
+    if not team_ids:
+        summary.note = "Nobody in the directory reports to you, so there is no team to summarise."
+        return summary
+    await _fill(services, summary, team_ids, teams)
+    return summary
+
+
+async def _fill(
+    services: Any, summary: TeamSummary, team_ids: list[int], teams: dict[int, tuple[str, int]]
+) -> None:
+    k, quarter = summary.min_group_size, summary.quarter
+    big = [t for t in team_ids if teams[t][1] >= k]
+    by_team = {s.team_id: s for s in await team_signals(services, quarter, big)} if big else {}
+    for team_id in team_ids:
+        name, size = teams[team_id]
+        piece = TeamSlice(team_id, name, size)
+        if size < k:
+            piece.withheld = (
+                f"{name} has {size} people, fewer than {k}: its figures are withheld so that "
+                "nobody can be singled out."
+            )
+        else:
+            piece.signals = by_team.get(team_id)
+            piece.examples = await _examples(services, quarter, team_id)
+        summary.teams.append(piece)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def signal_lines(s: Signals) -> list[str]:
+    """The readable figures for one team slice (already thresholded by `team_signals`)."""
+    base = s.prompted or s.people
+    lines = [f"Response rate: {s.answered} of {base} ({_pct(s.response_rate)})"]
+    if s.themes:
+        top = sorted(s.themes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        lines.append("Themes: " + ", ".join(f"{WORK_KINDS.get(k, k)} {n}" for k, n in top))
+    if s.with_example:
+        lines.append(
+            f"Sanctioned share: {_pct(s.sanctioned_share)} (approved {s.approved}, "
+            f"not approved {s.not_approved}, disclosed covert {s.covert})"
+        )
+    gates = [(g, n) for g, n in sorted(s.gates.items(), key=lambda kv: -kv[1]) if n][:3]
+    if gates:
+        lines.append("Gates most reported: " + ", ".join(f"{GATES[g]} {n}" for g, n in gates))
+    lines += [f"({note})" for note in s.withheld]
+    return lines
+
+
+def team_lines(piece: TeamSlice) -> str:
+    head = f"{piece.name} ({piece.size} people)"
+    if piece.withheld:
+        return f"{head}\n{piece.withheld}"
+    body = signal_lines(piece.signals) if piece.signals else ["No data for this quarter."]
+    for ex in piece.examples:
+        kind = WORK_KINDS.get(ex["work_kind"] or "", "Other")
+        body.append(f"Shared with consent by {ex['name']} ({kind}): {ex['example'][:280]}")
+    return "\n".join([head, *body])

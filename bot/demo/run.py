@@ -42,7 +42,7 @@ FACTS_BY_QUARTER = {
     1: {"ai_policy": "true"},
     2: {"review_path": "true", "review_sla_days": "30"},
     3: {"review_sla_days": "14", "training_completion_pct": "92"},
-    4: {"procurement_ai_default": "true", "review_credit": "true"},
+    4: {"procurement_ai_default": "true"},
 }
 
 

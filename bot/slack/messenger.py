@@ -1,20 +1,122 @@
-"""Placeholder until the campaign delivery is built."""
+"""The Slack side of `bot.core.ports.Messenger`: DMs that carry their outbox key.
+
+Every DM is posted with message metadata holding the delivery key. If the process dies after
+Slack posted but before the outbox recorded it (or Slack answers 5xx after posting), the outbox
+asks `find_sent`, which reads the DM's history for that key instead of posting a second time.
+The client handed in must not retry 5xx itself, for the same reason.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
-from bot.core.ports import DeliveryFailed, OutgoingMessage, Recipient, Sent
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.ports import (
+    DeliveryFailed,
+    OutgoingMessage,
+    PromptMessage,
+    Recipient,
+    Sent,
+    SummaryMessage,
+)
+from bot.core.team_summary import build_team_summary
+from handlers.blocks.prompt import prompt_blocks, prompt_text
+from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
+
+EVENT_TYPE = "leverage_delivery"
+HISTORY_PAGE = 200
+# The person cannot receive a DM from us; retrying will not change that.
+PERMANENT = {
+    "channel_not_found",
+    "user_not_found",
+    "users_not_found",
+    "account_inactive",
+    "user_disabled",
+    "cannot_dm_bot",
+    "not_in_channel",
+    "is_archived",
+    "messages_tab_disabled",
+    "invalid_blocks",
+    "msg_too_long",
+}
+TRANSIENT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, OSError)
+
+
+def classify(error: SlackApiError) -> DeliveryFailed:
+    """Map a Slack error to a permanent (recorded, not retried) or transient failure."""
+    status = getattr(error.response, "status_code", 200)
+    code = str(error.response.get("error") or f"http_{status}")
+    if status >= 500 or status == 429:
+        return DeliveryFailed(f"{code} (HTTP {status})", permanent=False)
+    return DeliveryFailed(code, permanent=code in PERMANENT)
 
 
 class SlackMessenger:
-    def __init__(self, client: Any, services: Any) -> None:
+    def __init__(self, client: AsyncWebClient, services: Any) -> None:
         self.client = client
         self.services = services
 
     async def send(self, recipient: Recipient, message: OutgoingMessage, key: str) -> Sent:
-        raise DeliveryFailed("not built yet", permanent=True)
+        text, blocks = await self._render(message)
+        try:
+            response = await self.client.chat_postMessage(
+                channel=recipient.chat_user_id,
+                text=text,
+                blocks=blocks,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            raise classify(error) from None
+        except TRANSIENT_ERRORS as error:
+            raise DeliveryFailed(type(error).__name__, permanent=False) from None
+        return Sent(str(response["channel"]), str(response["ts"]))
 
     async def find_sent(self, recipient: Recipient, key: str, since: datetime) -> Sent | None:
-        return None
+        try:
+            opened = await self.client.conversations_open(users=recipient.chat_user_id)
+            channel = str(opened["channel"]["id"])
+            return await self._search(channel, key, since)
+        except SlackApiError as error:
+            raise classify(error) from None
+        except TRANSIENT_ERRORS as error:
+            raise DeliveryFailed(type(error).__name__, permanent=False) from None
+
+    async def _search(self, channel: str, key: str, since: datetime) -> Sent | None:
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_history(
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                if _carries(message, key):
+                    return Sent(channel, str(message["ts"]))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or not cursor:
+                return None
+
+    async def _render(self, message: OutgoingMessage) -> tuple[str, list[Any]]:
+        if isinstance(message, SummaryMessage):
+            summary = await build_team_summary(
+                self.services, message.manager_person_id, message.campaign_id
+            )
+            return team_summary_text(summary), list(team_summary_blocks(summary))
+        assert isinstance(message, PromptMessage)
+        return prompt_text(message), list(prompt_blocks(message))
+
+
+def _carries(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return (
+        metadata.get("event_type") == EVENT_TYPE
+        and (metadata.get("event_payload") or {}).get("key") == key
+    )

@@ -1,15 +1,53 @@
-"""Placeholder: Block Kit for a manager's team summary."""
+"""Block Kit for a manager's team summary: the close-of-campaign DM and `/ai-leverage team`."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
-from bot.core.team_summary import TeamSummary
+from bot.core.team_summary import TeamSummary, team_lines
+
+MAX_TEAMS = 40  # well inside Slack's 50 blocks per message
+SECTION_LIMIT = 2900
 
 
 def team_summary_text(summary: TeamSummary) -> str:
-    return summary.text
+    """The notification / fallback text: the same content as the blocks, plain."""
+    return summary.text[:SECTION_LIMIT]
+
+
+def escape(text: str) -> str:
+    """People's own words must never ping or link anyone: Slack's three control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT]))
 
 
 def team_summary_blocks(summary: TeamSummary) -> list[Block]:
-    return [SectionBlock(text=summary.text)]
+    blocks: list[Block] = [HeaderBlock(text=f"Team summary: {summary.quarter}"[:150])]
+    if summary.note:
+        blocks.append(_section(summary.note))
+    for piece in summary.teams[:MAX_TEAMS]:
+        head, _, body = team_lines(piece).partition("\n")
+        blocks.append(_section(f"*{escape(head)}*\n{escape(body)}"))
+    if len(summary.teams) > MAX_TEAMS:
+        blocks.append(_section(f"…and {len(summary.teams) - MAX_TEAMS} more teams."))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Figures for groups under {summary.min_group_size} people are withheld. "
+                    "Names appear only with an example its author chose to share; nobody "
+                    "who did not answer is ever named."
+                )
+            ]
+        )
+    )
+    return blocks

@@ -1,8 +1,116 @@
-"""Placeholder until this command is built."""
+"""`/ai-leverage`: the answer form, `forget`, `team`, and the admins' campaign controls."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
 from typing import Any
 
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, SectionBlock
 
-async def handle_leverage_command(ack: Any, respond: Any) -> None:
+from bot.core import answers, campaigns
+from bot.core.answers import NotInDirectory
+from bot.core.campaigns import CampaignError
+from bot.core.delivery import run_due_deliveries
+from handlers import ids
+from handlers.actions.campaign import NOT_IN_DIRECTORY, open_answer_modal
+from handlers.commands.team import respond_team_summary
+from handlers.context import services_of
+
+logger = logging.getLogger("leverage.handlers.leverage")
+
+USAGE = (
+    "*/ai-leverage* opens the form for this quarter's example (answering again edits it).\n"
+    "*/ai-leverage team*: your team's summary (managers).\n"
+    "*/ai-leverage forget*: erase the answers attributed to you.\n"
+    "*/ai-leverage admin start [--now] [2026Q4] | remind | close | status* (admins only)."
+)
+NOT_ADMIN = "Sorry, only AI Leverage admins can run campaign commands."
+FORGET_PROMPT = (
+    "This erases every answer attributed to you, in every quarter. It cannot be undone. "
+    + answers.UNLINKED_NOTE
+)
+_background: set[asyncio.Task[Any]] = set()
+
+
+async def handle_leverage_command(
+    ack: Any, command: dict[str, Any], respond: Any, client: Any, context: Any
+) -> None:
     await ack()
-    await respond(response_type="ephemeral", text="Not yet available.")
+    services = services_of(context)
+    user_id = str(command.get("user_id") or "")
+    words = str(command.get("text") or "").split()
+    sub = words[0].lower() if words else ""
+    if not sub:
+        await open_answer_modal(client, services, user_id, command.get("trigger_id"), respond)
+    elif sub == "forget":
+        await _offer_forget(services, user_id, respond)
+    elif sub == "team":
+        await respond_team_summary(respond, services, user_id)
+    elif sub == "admin":
+        await _admin(services, user_id, words[1:], respond)
+    else:
+        await respond(response_type="ephemeral", text=USAGE)
+
+
+async def _offer_forget(services: Any, user_id: str, respond: Any) -> None:
+    try:
+        await answers.person_for(services, user_id)
+    except NotInDirectory:
+        await respond(response_type="ephemeral", text=NOT_IN_DIRECTORY)
+        return
+    button = ButtonElement(
+        text="Erase my answers",
+        action_id=ids.CONFIRM_FORGET,
+        value="forget",
+        style="danger",
+        confirm=ConfirmObject(
+            title="Erase your answers?",
+            text="Every answer attributed to you will be deleted.",
+            confirm="Erase",
+            deny="Keep them",
+        ),
+    )
+    blocks = [SectionBlock(text=FORGET_PROMPT), ActionsBlock(elements=[button])]
+    await respond(response_type="ephemeral", text=FORGET_PROMPT, blocks=blocks)
+
+
+async def _admin(services: Any, user_id: str, args: list[str], respond: Any) -> None:
+    if not services.is_admin(user_id):
+        await respond(response_type="ephemeral", text=NOT_ADMIN)
+        return
+    action = args[0].lower() if args else ""
+    try:
+        text = await _run_admin(services, action, args[1:])
+    except (CampaignError, ValueError) as error:
+        text = f"Could not {action or 'do that'}: {error}"
+    await respond(response_type="ephemeral", text=text)
+
+
+async def _run_admin(services: Any, action: str, rest: list[str]) -> str:
+    if action == "start":
+        now = "--now" in rest
+        quarter = next((r for r in rest if not r.startswith("--")), None)
+        status = await campaigns.start_campaign(services, quarter, now=now)
+        if now:
+            _deliver_in_background(services)
+        return "Campaign started.\n" + status.describe()
+    if action == "remind":
+        queued = await campaigns.remind(services)
+        _deliver_in_background(services)
+        return f"Reminder queued for {queued} people who have not answered yet."
+    if action == "close":
+        status = await campaigns.close_campaign(services)
+        _deliver_in_background(services)
+        return "Campaign closed; team summaries are on their way.\n" + status.describe()
+    if action == "status":
+        return (await campaigns.campaign_status(services)).describe()
+    return USAGE
+
+
+def _deliver_in_background(services: Any) -> None:
+    """Send what is due now rather than at the scheduler's next tick (the outbox makes a
+    concurrent tick harmless)."""
+    task = asyncio.create_task(run_due_deliveries(services))
+    _background.add(task)
+    task.add_done_callback(_background.discard)

@@ -1,8 +1,92 @@
-"""Placeholder until this command is built."""
+"""`/ai-stage`: the organisation's stage for everyone; `chart`, `facts`, `facts set` (admins).
 
+The listener acks at once, then computes; answers are ephemeral replies through `respond`,
+and the chart goes to the person's DM with the bot through Slack's files upload API.
+"""
+
+from __future__ import annotations
+
+import asyncio
 from typing import Any
 
+from bot.core.facts import FactError, load_facts, parse_pairs, set_facts
+from bot.core.reports import chart_png
+from bot.core.stage import ThresholdsError, assess
+from handlers.blocks.stage import facts_blocks, facts_text, stage_blocks, stage_text
+from handlers.context import services_of
+from handlers.failure import tell_failure
 
-async def handle_stage_command(ack: Any, respond: Any) -> None:
+HELP = (
+    "*`/ai-stage`*: the organisation's AI maturity stage, its confidence, the evidence, the "
+    "binding constraint and the next step.\n"
+    "• `/ai-stage chart`: a chart of the stage and key signals over quarters\n"
+    "• `/ai-stage facts`: the organisation's process facts\n"
+    "• `/ai-stage facts set key=value …`: change facts (admins; every change is logged)\n"
+    "• `/ai-stage help`: this message"
+)
+
+
+async def _say(respond: Any, text: str, blocks: list[Any] | None = None) -> None:
+    await respond(response_type="ephemeral", text=text[:3000], blocks=blocks)
+
+
+async def _stage(respond: Any, services: Any) -> None:
+    report = await assess(services)
+    await _say(respond, stage_text(report), stage_blocks(report))
+
+
+async def _chart(respond: Any, services: Any, client: Any, user_id: str) -> None:
+    report = await assess(services)
+    png = await asyncio.to_thread(chart_png, report)
+    opened = await client.conversations_open(users=user_id)
+    await client.files_upload_v2(
+        channel=opened["channel"]["id"],
+        content=png,
+        filename=f"ai-stage-{report.quarter}.png",
+        title=f"AI maturity stage over quarters ({report.quarter})",
+    )
+    await _say(respond, "Sent you the chart in our DM.")
+
+
+async def _facts(respond: Any, services: Any, user_id: str, words: list[str]) -> None:
+    if not words:
+        facts = await load_facts(services)
+        text = facts_text(facts.values, facts.contradictions)
+        await _say(respond, text, facts_blocks(facts.values, facts.contradictions))
+        return
+    if words[0] != "set":
+        await _say(respond, HELP)
+        return
+    if not services.is_admin(user_id):
+        await _say(respond, "Only admins can change the organisation's facts.")
+        return
+    try:
+        changes = await set_facts(services, parse_pairs(words[1:]), user_id, "slack")
+    except FactError as error:
+        await _say(respond, f"Nothing changed: {error}.")
+        return
+    done = ", ".join(f"{k}: {old or 'not set'} → {new or 'not set'}" for k, old, new in changes)
+    await _say(respond, f"Updated (logged as changed by you): {done}" if done else "No change.")
+
+
+async def handle_stage_command(
+    ack: Any, command: dict[str, Any], respond: Any, client: Any, context: Any
+) -> None:
     await ack()
-    await respond(response_type="ephemeral", text="Not yet available.")
+    services = services_of(context)
+    user_id = command.get("user_id", "")
+    words = (command.get("text") or "").split()
+    action = words[0].lower() if words else ""
+    try:
+        if action == "":
+            await _stage(respond, services)
+        elif action == "chart":
+            await _chart(respond, services, client, user_id)
+        elif action == "facts":
+            await _facts(respond, services, user_id, words[1:])
+        else:
+            await _say(respond, HELP)
+    except ThresholdsError as error:
+        await _say(respond, f"The stage thresholds are misconfigured: {error}")
+    except Exception as error:  # caught here: Bolt loses the ack if a listener raises after it
+        await tell_failure(respond, error)

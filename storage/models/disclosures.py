@@ -44,7 +44,12 @@ class Disclosure(SQLModel, table=True):
 
 
 class DisclosureContact(SQLModel, table=True):
-    """Only for people who chose "you may contact me"; linked by a random reference."""
+    """Only for people who chose "you may contact me"; linked by a random reference.
+
+    WITHOUT ROWID too: the order in which people opted in is nobody's business.
+    """
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     ref: str = Field(primary_key=True, max_length=32)
     person_id: int | None = Field(default=None, foreign_key="person.id")
@@ -77,8 +82,11 @@ class QuarterNote(SQLModel, table=True):
 class SubmissionGuard(SQLModel, table=True):
     """Keyed hashes of form nonces already accepted: stops a double submit from storing twice.
 
-    It holds no reference to the disclosure it guarded, and only a day-level expiry.
+    It holds no reference to the disclosure it guarded, and only a day-level expiry. WITHOUT
+    ROWID on SQLite so that not even the order of submissions is kept.
     """
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     token_hash: str = Field(primary_key=True, max_length=64)
     expires_on: date

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 06:58:07.464991
+Create Date: 2026-11-27 07:05:33.387596
 """
 from collections.abc import Sequence
 
@@ -67,7 +67,8 @@ def upgrade() -> None:
     op.create_table('submissionguard',
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
-    sa.PrimaryKeyConstraint('token_hash')
+    sa.PrimaryKeyConstraint('token_hash'),
+    sqlite_with_rowid=False
     )
     op.create_table('team',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -191,7 +192,8 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('slack_user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
-    sa.PrimaryKeyConstraint('ref')
+    sa.PrimaryKeyConstraint('ref'),
+    sqlite_with_rowid=False
     )
     op.create_table('disclosurereply',
     sa.Column('id', sa.Integer(), nullable=False),

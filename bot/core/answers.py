@@ -1,0 +1,262 @@
+"""Answers to the quarterly question: validate, save (one per person per campaign), forget.
+
+Validation returns a neutral `{field: message}` map; the Slack handler turns fields into modal
+block ids. Free text is trimmed and capped with a clear message rather than cut silently, so
+nobody loses the end of an example without knowing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core import quarters
+from bot.core.campaigns import ensure_campaign
+from bot.core.services import Services
+from bot.core.vocabulary import (
+    CONTINUITY,
+    ESTABLISHMENT,
+    OBSTACLES,
+    SPREAD,
+    TOOL_APPROVAL,
+    WORK_KINDS,
+)
+from storage.models import Answer, Campaign, Person
+from storage.queries import answers as aq
+from storage.queries import campaigns as cq
+from storage.queries import org as org_queries
+
+EXAMPLE_MAX = 2000
+TOOL_MAX = 200
+METRIC_MAX = 300
+HOURS_MAX = 744.0  # hours in a 31-day month
+CHOICES: dict[str, dict[str, str]] = {
+    "work_kind": WORK_KINDS,
+    "tool_approved": TOOL_APPROVAL,
+    "establishment": ESTABLISHMENT,
+    "spread": SPREAD,
+    "continues_without_me": CONTINUITY,
+}
+UNLINKED_NOTE = (
+    "Anonymous disclosures were never linked to you, so nobody (including us) can find them "
+    "to erase them; they only ever count in anonymous totals."
+)
+Errors = dict[str, str]
+
+
+class NotInDirectory(Exception):
+    """The chat user is not (or no longer) in the people directory."""
+
+
+class CampaignUnavailable(Exception):
+    """The campaign named by a button or a modal is unknown or closed; `str()` says which."""
+
+
+@dataclass
+class AnswerInput:
+    example: str
+    work_kind: str
+    tool: str
+    tool_approved: str
+    establishment: str
+    spread: str
+    continues_without_me: str
+    hours_saved_per_month: float | None = None
+    metric: str | None = None
+    obstacles: list[str] = field(default_factory=list)
+    share_consent: bool = False
+
+
+@dataclass(frozen=True)
+class FormContext:
+    person_id: int
+    team_id: int | None
+    campaign_id: str
+    closes_at: datetime
+    existing: Answer | None
+
+
+def _text(raw: Mapping[str, Any], name: str, cap: int, label: str, errors: Errors) -> str:
+    """Trim; one-line fields also collapse runs of spaces (the example keeps its line breaks)."""
+    value = str(raw.get(name) or "").strip()
+    if name != "example":
+        value = " ".join(value.split())
+    if len(value) > cap:
+        errors[name] = f"{label} is {len(value)} characters long; the limit is {cap}."
+    return value
+
+
+def _hours(raw: Mapping[str, Any], errors: Errors) -> float | None:
+    text = str(raw.get("hours_saved_per_month") or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not math.isfinite(hours) or not 0 <= hours <= HOURS_MAX:
+        errors["hours_saved_per_month"] = (
+            "Hours saved must be a number between 0 and 744, like 4 or 2.5."
+        )
+        return None
+    return round(hours, 2)
+
+
+def validate_answer(raw: Mapping[str, Any]) -> tuple[AnswerInput | None, Errors]:
+    """Check a submitted form (field -> value); returns the clean input or the errors."""
+    errors: Errors = {}
+    example = _text(raw, "example", EXAMPLE_MAX, "Your example", errors)
+    if not example and "example" not in errors:
+        errors["example"] = "Please describe your example in a sentence or two."
+    tool = _text(raw, "tool", TOOL_MAX, "The tool name", errors)
+    if not tool and "tool" not in errors:
+        errors["tool"] = "Please name the tool (for example the product or model you used)."
+    metric = _text(raw, "metric", METRIC_MAX, "The metric", errors) or None
+    choices = {}
+    for name, options in CHOICES.items():
+        value = raw.get(name)
+        if value not in options:
+            errors[name] = "Please choose one of the options."
+        choices[name] = str(value)
+    obstacles = [str(o) for o in raw.get("obstacles") or []]
+    if any(o not in OBSTACLES for o in obstacles):
+        errors["obstacles"] = "Please pick obstacles from the list."
+    hours = _hours(raw, errors)
+    if errors:
+        return None, errors
+    return AnswerInput(
+        example=example, tool=tool, metric=metric, hours_saved_per_month=hours,
+        obstacles=sorted(set(obstacles)), share_consent=bool(raw.get("share_consent")),
+        **choices,
+    ), {}  # fmt: skip
+
+
+async def person_for(services: Services, chat_user_id: str) -> Person:
+    async with services.db.session() as s:
+        person = await org_queries.person_by_slack_id(s, chat_user_id)
+    if person is None or person.id is None:
+        raise NotInDirectory(chat_user_id)
+    return person
+
+
+async def form_context(
+    services: Services, chat_user_id: str, campaign_id: str | None = None
+) -> FormContext:
+    """Who is answering, for which campaign, and their current answer (to prefill an edit)."""
+    now = services.clock()
+    async with services.db.session() as s:
+        person = await org_queries.person_by_slack_id(s, chat_user_id)
+        if person is None or person.id is None:
+            raise NotInDirectory(chat_user_id)
+        campaign = await _campaign_for(s, campaign_id, now)
+        existing = await aq.answer_for(s, campaign.id, person.id) if campaign else None
+    if campaign is None and campaign_id is None:
+        campaign = await _off_cycle(services, now)
+    _check_open(campaign, campaign_id, now)
+    assert campaign is not None
+    return FormContext(person.id, person.team_id, campaign.id, campaign.closes_at, existing)
+
+
+async def _campaign_for(s: Any, campaign_id: str | None, now: datetime) -> Campaign | None:
+    if campaign_id:
+        return await cq.get_campaign(s, campaign_id)
+    return await cq.latest_open_campaign(s) or await cq.get_campaign(s, quarters.quarter_of(now))
+
+
+async def _off_cycle(services: Services, now: datetime) -> Campaign:
+    """Someone answers before the quarter's prompt: the answer still belongs to the quarter."""
+    label = quarters.quarter_of(now)
+    return await ensure_campaign(services, label, now, quarters.quarter_end(label))
+
+
+def _check_open(campaign: Campaign | None, asked: str | None, now: datetime) -> None:
+    if campaign is None:
+        raise CampaignUnavailable(
+            "This button belongs to a question I do not know about. "
+            "Use /ai-leverage to share an example for this quarter."
+        )
+    if campaign.status != "open" or campaign.closes_at <= now:
+        nxt = quarters.next_open_day(now.date())
+        raise CampaignUnavailable(
+            f"The {campaign.id} question closed on {campaign.closes_at:%d %B %Y}, so answers "
+            f"are no longer collected for it. The next one opens on {nxt:%d %B %Y}."
+        )
+
+
+async def save_answer(
+    services: Services, chat_user_id: str, campaign_id: str, data: AnswerInput
+) -> bool:
+    """Store (or edit in place) the person's answer; True when it was an edit."""
+    ctx = await form_context(services, chat_user_id, campaign_id)
+    now = services.clock()
+    values = asdict(data)
+    chosen = set(values.pop("obstacles"))
+    values.update({f"obstacle_{key}": key in chosen for key in OBSTACLES})
+    values.update(_identity(ctx, now), has_example=True)
+    async with services.db.session() as s:
+        await aq.upsert_answer(s, values)
+    return ctx.existing is not None
+
+
+def _identity(ctx: FormContext, now: datetime) -> dict[str, Any]:
+    return {
+        "campaign_id": ctx.campaign_id,
+        "quarter": ctx.campaign_id,
+        "person_id": ctx.person_id,
+        "team_id": ctx.team_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def not_this_quarter(services: Services, chat_user_id: str, campaign_id: str) -> bool:
+    """Record "no example this quarter" (it counts as an answer, so no more reminders).
+
+    Returns False when the person had already answered; their answer is kept as it is.
+    """
+    ctx = await form_context(services, chat_user_id, campaign_id)
+    values = {**_identity(ctx, services.clock()), "has_example": False}
+    async with services.db.session() as s:
+        return await aq.insert_if_absent(s, values)
+
+
+async def forget(services: Services, person_id: int) -> int:
+    """Erase every answer attributed to the person; returns how many were erased."""
+    async with services.db.session() as s:
+        return await aq.delete_answers_of(s, person_id)
+
+
+@dataclass(frozen=True)
+class CurrentState:
+    campaign_id: str
+    closes_at: datetime
+    is_open: bool
+    answered: bool
+    has_example: bool
+
+
+@dataclass(frozen=True)
+class MyHistory:
+    answers: list[Answer]
+    current: CurrentState | None
+
+
+async def my_history(services: Services, person_id: int) -> MyHistory:
+    """The person's own examples by quarter and where the current campaign stands for them."""
+    async with services.db.session() as s:
+        answers = await aq.history_of(s, person_id)
+        campaign = await cq.latest_open_campaign(s)
+    current = None
+    if campaign is not None:
+        mine = next((a for a in answers if a.campaign_id == campaign.id), None)
+        current = CurrentState(
+            campaign.id,
+            campaign.closes_at,
+            campaign.closes_at > services.clock(),
+            mine is not None,
+            bool(mine and mine.has_example),
+        )
+    return MyHistory(answers, current)

@@ -1,0 +1,258 @@
+"""The outbox engine: send what is due, exactly once per row, whatever crashes or repeats.
+
+How "exactly once" holds:
+- a row is *claimed* in one UPDATE (PostgreSQL: `FOR UPDATE SKIP LOCKED`) with a lease, so two
+  replicas or a double-fired job never hold the same row;
+- its outcome is recorded only if this worker still holds the lease (fencing);
+- a row claimed before (its worker crashed, or Slack answered 5xx, which may hide a post that
+  did happen) is first *reconciled*: the messenger looks for a message carrying the row's key,
+  and the row is marked sent without sending again when one is found.
+A client-side token bucket keeps the fan-out under the platform's rate limit, so 429s are rare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.ports import (
+    DeliveryFailed,
+    OutgoingMessage,
+    PromptMessage,
+    Recipient,
+    Sent,
+    SummaryMessage,
+)
+from bot.core.services import Services
+from storage.queries import campaigns as q
+from storage.queries.campaigns import Claimed
+
+logger = logging.getLogger("leverage.delivery")
+
+LEASE = timedelta(minutes=5)
+RECONCILE_LOOKBACK = timedelta(hours=1)
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_SECONDS = 30
+FLUSH_ROWS = 50
+FLUSH_SECONDS = 0.5
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    reconciled: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.reconciled + self.failed + self.skipped + self.retried
+
+
+class TokenBucket:
+    """`rate` sends per second on average, bursts of up to `burst`; waiters queue fairly."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self.tokens = self.burst
+        self.updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+def delivery_key(row: Claimed) -> str:
+    """Stored with the message, so a crashed send can be recognised later."""
+    return f"leverage:{row.campaign_id}:{row.kind}:{row.person_id}"
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class _Feeder:
+    """Hands claimed rows to workers, claiming a new batch when the buffer runs dry."""
+
+    def __init__(self, services: Services, worker: str, batch: int, limit: int | None) -> None:
+        self.services, self.worker, self.batch, self.remaining = services, worker, batch, limit
+        self.buffer: deque[Claimed] = deque()
+        self.done = False
+        self._lock = asyncio.Lock()
+
+    async def next(self) -> Claimed | None:
+        async with self._lock:
+            if not self.buffer and not self.done:
+                await self._refill()
+            return self.buffer.popleft() if self.buffer else None
+
+    async def _refill(self) -> None:
+        size = self.batch if self.remaining is None else min(self.batch, self.remaining)
+        if size <= 0:
+            self.done = True
+            return
+        now = self.services.clock()
+        async with self.services.db.session() as s:
+            rows = await q.claim(s, self.worker, now, now + LEASE, size)
+        if self.remaining is not None:
+            self.remaining -= len(rows)
+        self.done = not rows
+        self.buffer.extend(rows)
+
+
+class _Recorder:
+    """Writes outcomes in small batches (one transaction per batch, not per message).
+
+    A batch not yet written when the process dies is harmless: those rows are still claimed,
+    and the next run reconciles them against the chat history instead of sending again.
+    """
+
+    def __init__(self, services: Services, worker: str, report: DeliveryReport) -> None:
+        self.services, self.worker, self.report = services, worker, report
+        self.pending: list[tuple[int, str, dict[str, object]]] = []
+        self.oldest = time.monotonic()
+
+    async def add(self, row: Claimed, outcome: str, **values: object) -> None:
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append((row.id, outcome, values))
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.oldest > FLUSH_SECONDS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        async with self.services.db.session() as s:
+            held = [await q.finish(s, row_id, self.worker, **values) for row_id, _, values in batch]
+        for (row_id, outcome, _), ok in zip(batch, held, strict=True):
+            if not ok:  # another worker took the row over after our lease expired
+                setattr(self.report, outcome, getattr(self.report, outcome) - 1)
+                logger.warning("delivery %s: lease lost before recording %s", row_id, outcome)
+
+
+async def run_due_deliveries(
+    services: Services,
+    *,
+    worker_id: str | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> DeliveryReport:
+    """Send every due row (up to `limit`) with bounded concurrency and a client-side rate."""
+    if services.messenger is None:
+        raise RuntimeError("no messenger configured: cannot deliver")
+    started = time.monotonic()
+    settings = services.settings
+    async with services.db.session() as s:
+        total = await q.count_due(s, services.clock())
+    total = min(total, limit) if limit is not None else total
+    workers = max(1, settings.fanout_concurrency)
+    feeder = _Feeder(services, worker_id or default_worker_id(), workers * 4, limit)
+    bucket = TokenBucket(settings.fanout_rate_per_second)
+    report = DeliveryReport()
+    recorder = _Recorder(services, feeder.worker, report)
+
+    async def work() -> None:
+        while (row := await feeder.next()) is not None:
+            await _deliver(services, row, bucket, recorder)
+            if progress is not None:
+                progress(report.handled, max(total, report.handled))
+
+    try:
+        await asyncio.gather(*(work() for _ in range(workers)))
+    finally:
+        await recorder.flush()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def _deliver(
+    services: Services, row: Claimed, bucket: TokenBucket, recorder: _Recorder
+) -> None:
+    skip = _skip_reason(row)
+    if skip:
+        await recorder.add(row, "skipped", status="skipped", error=skip)
+        return
+    recipient = Recipient(row.person_id, row.chat_user_id or "", row.name, row.tz)
+    messenger = services.messenger
+    assert messenger is not None
+    key = delivery_key(row)
+    try:
+        if row.attempts > 1:
+            found = await messenger.find_sent(recipient, key, row.opens_at - RECONCILE_LOOKBACK)
+            if found is not None:
+                await _mark_sent(services, row, found, recorder, "reconciled")
+                return
+        await bucket.acquire()
+        sent = await messenger.send(recipient, _message(row), key)
+    except DeliveryFailed as failure:
+        await _failed(services, row, recorder, failure)
+        return
+    except Exception as error:  # a bug or an outage: retried later, never silently dropped
+        logger.warning("delivery %s raised %s", row.id, type(error).__name__)
+        await _failed(
+            services, row, recorder, DeliveryFailed(type(error).__name__, permanent=False)
+        )
+        return
+    await _mark_sent(services, row, sent, recorder, "sent")
+
+
+def _skip_reason(row: Claimed) -> str | None:
+    if not row.active or not row.chat_user_id:
+        return "not in the directory any more"
+    if row.kind == "summary":
+        return None
+    if row.campaign_status != "open":
+        return "campaign closed"
+    if row.kind.startswith("reminder") and row.answered:
+        return "already answered"
+    return None
+
+
+def _message(row: Claimed) -> OutgoingMessage:
+    if row.kind == "summary":
+        return SummaryMessage(row.campaign_id, row.person_id)
+    number = int(row.kind.removeprefix("reminder")) if row.kind.startswith("reminder") else 0
+    return PromptMessage(row.campaign_id, row.closes_at, number)
+
+
+async def _mark_sent(
+    services: Services, row: Claimed, sent: Sent, recorder: _Recorder, outcome: str
+) -> None:
+    await recorder.add(
+        row, outcome, status="sent", channel_id=sent.channel_id, message_ts=sent.message_ts,
+        sent_at=services.clock(), error=None,
+    )  # fmt: skip
+
+
+async def _failed(
+    services: Services, row: Claimed, recorder: _Recorder, failure: DeliveryFailed
+) -> None:
+    reason = failure.reason[:500]
+    if failure.permanent or row.attempts >= MAX_ATTEMPTS:
+        await recorder.add(row, "failed", status="failed", error=reason)
+        return
+    backoff = timedelta(seconds=BASE_BACKOFF_SECONDS * 2 ** (row.attempts - 1))
+    due = services.clock() + min(backoff, timedelta(hours=1))
+    await recorder.add(row, "retried", status="pending", due_at=due, error=reason)

@@ -1,0 +1,84 @@
+"""The clock of the campaign: open it on its day, remind, close, and send what is due.
+
+Every job is safe to run on several replicas at once and to fire twice: correctness comes from
+the database (campaign rows keyed by quarter, outbox rows claimed in transactions), so the
+scheduler only decides *when* to look, never *whether* something was already done.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core import campaigns, quarters
+from bot.core.delivery import run_due_deliveries
+from bot.core.services import Services
+
+logger = logging.getLogger("leverage.scheduler")
+
+DEFAULT_RULE = "second-tuesday-last-month"
+JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+
+
+async def open_if_due(services: Services) -> str | None:
+    """Start this quarter's campaign when today is its default open day (UTC)."""
+    today = services.clock().date()
+    if not quarters.is_open_day(today):
+        return None
+    try:
+        status = await campaigns.start_campaign(services, quarters.quarter_of(today))
+    except campaigns.CampaignError as refusal:  # closed early by an admin: nothing to do
+        logger.info("campaign not opened: %s", refusal)
+        return None
+    logger.info("campaign %s opened: %d prompts queued", status.campaign_id, status.prompted)
+    return status.campaign_id
+
+
+async def open_on_cron(services: Services) -> str | None:
+    """A custom schedule (LEVERAGE_CAMPAIGN_SCHEDULE as crontab) fired: open the quarter."""
+    try:
+        return (await campaigns.start_campaign(services)).campaign_id
+    except campaigns.CampaignError as refusal:
+        logger.info("campaign not opened: %s", refusal)
+        return None
+
+
+async def housekeeping(services: Services) -> None:
+    """Queue reminders whose day has come and close campaigns whose window ended."""
+    queued = await campaigns.queue_scheduled_reminders(services)
+    closed = await campaigns.close_expired(services)
+    if queued or closed:
+        logger.info("reminders queued: %d; campaigns closed: %s", queued, closed or "none")
+
+
+async def deliver(services: Services) -> None:
+    report = await run_due_deliveries(services)
+    if report.handled:
+        logger.info(
+            "delivered: %d sent, %d reconciled, %d failed, %d skipped, %d to retry",
+            report.sent, report.reconciled, report.failed, report.skipped, report.retried,
+        )  # fmt: skip
+
+
+def opening_trigger(rule: str) -> CronTrigger:
+    """The default rule checks daily at 06:00 UTC; any other value is a 5-field crontab."""
+    if rule.strip() in ("", DEFAULT_RULE):
+        return CronTrigger(hour=6, minute=0, timezone="UTC")
+    return CronTrigger.from_crontab(rule, timezone="UTC")
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    rule = services.settings.campaign_cron
+    opener = open_if_due if rule.strip() in ("", DEFAULT_RULE) else open_on_cron
+    jobs = [
+        ("campaign-open", opener, opening_trigger(rule)),
+        ("campaign-housekeeping", housekeeping, IntervalTrigger(minutes=15)),
+        ("deliveries", deliver, IntervalTrigger(seconds=60)),
+    ]
+    for job_id, func, trigger in jobs:
+        scheduler.add_job(func, trigger, args=[services], id=job_id, **JOB_DEFAULTS)
+    return scheduler

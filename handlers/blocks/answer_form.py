@@ -1,0 +1,160 @@
+"""The answer modal, and reading it back: block ids are the core's field names.
+
+Keeping the builder and the reader side by side means a field can never be renamed in one and
+forgotten in the other; the core's validation errors map straight onto these block ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.core.answers import CHOICES, EXAMPLE_MAX, METRIC_MAX, TOOL_MAX
+from bot.core.vocabulary import OBSTACLES
+from handlers import ids
+from storage.models import Answer
+
+ACTION = "value"
+CONSENT = "yes"
+RADIO_FIELDS = ("tool_approved", "establishment", "spread", "continues_without_me")
+LABELS = {
+    "work_kind": "What kind of work was it?",
+    "tool_approved": "Is the tool approved by the organisation?",
+    "establishment": "How established is it?",
+    "spread": "Who else does it?",
+    "continues_without_me": "Would it continue if you left?",
+}
+
+
+def _options(choices: dict[str, str]) -> list[Option]:
+    return [Option(value=key, label=label) for key, label in choices.items()]
+
+
+def _initial(choices: dict[str, str], key: str | None) -> Option | None:
+    return Option(value=key, label=choices[key]) if key in choices else None
+
+
+def _text_input(
+    name: str, label: str, cap: int, value: str | None, *, multiline: bool = False,
+    optional: bool = False, hint: str | None = None, placeholder: str | None = None,
+) -> InputBlock:  # fmt: skip
+    element = PlainTextInputElement(
+        action_id=ACTION, multiline=multiline, max_length=cap,
+        initial_value=value or None, placeholder=placeholder,
+    )  # fmt: skip
+    return InputBlock(block_id=name, label=label, element=element, optional=optional, hint=hint)
+
+
+def _choice_input(name: str, answer: Answer | None) -> InputBlock:
+    choices = CHOICES[name]
+    current = _initial(choices, getattr(answer, name, None) if answer else None)
+    element_type = RadioButtonsElement if name in RADIO_FIELDS else StaticSelectElement
+    kwargs: dict[str, Any] = {"action_id": ACTION, "options": _options(choices)}
+    if current is not None:
+        kwargs["initial_option"] = current
+    if element_type is StaticSelectElement:
+        kwargs["placeholder"] = "Choose one"
+    hint = (
+        "The test of maturity: does it work without you?" if name.startswith("continues") else None
+    )
+    return InputBlock(block_id=name, label=LABELS[name], element=element_type(**kwargs), hint=hint)
+
+
+def _checkboxes(name: str, label: str, options: list[Option], chosen: list[str]) -> InputBlock:
+    kwargs: dict[str, Any] = {"action_id": ACTION, "options": options}
+    initial = [o for o in options if o.value in chosen]
+    if initial:
+        kwargs["initial_options"] = initial
+    return InputBlock(
+        block_id=name, label=label, element=CheckboxesElement(**kwargs), optional=True
+    )
+
+
+def answer_form_view(campaign_id: str, answer: Answer | None = None) -> View:
+    """The modal; prefilled from `answer` when the person edits this quarter's example."""
+    a = answer if answer is not None and answer.has_example else None
+    obstacles = [k for k in OBSTACLES if a is not None and getattr(a, f"obstacle_{k}", False)]
+    hours = f"{a.hours_saved_per_month:g}" if a and a.hours_saved_per_month is not None else None
+    intro = (
+        f"*{campaign_id}*: one example of AI leverage in your work. Not graded; it helps the "
+        "organisation see what works and which obstacles to remove."
+        + (" You are editing the answer you gave earlier." if a else "")
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=intro)),
+        _text_input("example", "Your example, in your own words", EXAMPLE_MAX,
+                    a.example if a else None, multiline=True,
+                    placeholder="What did you do with AI, and what difference did it make?"),
+        _choice_input("work_kind", a),
+        _text_input("tool", "Which tool did you use?", TOOL_MAX, a.tool if a else None),
+        *(_choice_input(name, a) for name in RADIO_FIELDS),
+        _text_input("hours_saved_per_month", "Hours saved per month (optional)", 10, hours,
+                    optional=True, hint="A number, like 4 or 2.5."),
+        _text_input("metric", "Or a metric and its change (optional)", METRIC_MAX,
+                    a.metric if a else None, optional=True,
+                    placeholder="e.g. first-response time down from 4h to 1h"),
+        _checkboxes("obstacles", "Obstacles you met (optional)", _options(OBSTACLES), obstacles),
+        _checkboxes("share_consent", "Sharing",
+                    [Option(value=CONSENT, label="My team may see this example with my name")],
+                    [CONSENT] if a and a.share_consent else []),
+        ContextBlock(elements=[MarkdownTextObject(
+            text="Only you, and (with your consent) your team, see this answer with your name. "
+            "Everything else is counted in totals. `/ai-leverage forget` erases it.")]),
+    ]  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=ids.ANSWER_VIEW,
+        private_metadata=campaign_id,
+        title="AI leverage",
+        submit="Save",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
+    """`view.state.values` -> {field: value} for `bot.core.answers.validate_answer`."""
+    out: dict[str, Any] = {}
+    for block_id, actions in (state_values or {}).items():
+        element = (actions or {}).get(ACTION) or next(iter((actions or {}).values()), {})
+        out[block_id] = _element_value(element or {})
+    out["share_consent"] = CONSENT in (out.get("share_consent") or [])
+    return out
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in ("checkboxes", "multi_static_select"):
+        return [o.get("value") for o in element.get("selected_options") or []]
+    if kind in ("static_select", "radio_buttons"):
+        return (element.get("selected_option") or {}).get("value")
+    return element.get("value")
+
+
+def thanks_view(campaign_id: str, edited: bool) -> View:
+    """What the modal turns into after a successful save."""
+    what = "updated" if edited else "saved"
+    text = (
+        f":white_check_mark: Thank you! Your {campaign_id} example is {what}.\n"
+        "You can change it any time while the question is open with `/ai-leverage`."
+    )
+    return View(
+        type="modal",
+        callback_id=ids.ANSWER_VIEW + "_done",
+        title="AI leverage",
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    )

@@ -1,0 +1,154 @@
+"""The blameless disclosure modal, its confirmation, and the privacy note both carry.
+
+Wording matters more here than anywhere else in the bot: people only tell us about covert use
+if the form itself makes clear that nobody is in trouble and says exactly what is kept.
+"""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.core.disclosures import EASY_MAX, TOOL_MAX
+from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
+from handlers import ids
+
+ACTION = "value"
+# Field name (as bot.core.disclosures reports errors) -> block id in the modal.
+BLOCKS = {
+    "tool": "disclose_tool",
+    "tool_kind": "disclose_tool_kind",
+    "work_kind": "disclose_work_kind",
+    "frequency": "disclose_frequency",
+    "data_class": "disclose_data_class",
+    "reasons": "disclose_reasons",
+    "make_it_easy": "disclose_make_it_easy",
+    "contact": "disclose_contact",
+}
+CONTACT_OK = "contact_ok"
+
+INTRO = (
+    "*Nobody is in trouble for anything you tell us here.* If you have been using an AI tool "
+    "quietly, it is usually because the open path was missing, slow or unclear. Telling us "
+    "which tool and what stood in the way shows us which rule, purchase or review to fix."
+)
+PRIVACY_NOTE = (
+    "*What we keep:* your answers and the quarter; your team's name only if your team has at "
+    "least {k} people, otherwise just \u201csomewhere in the organisation\u201d. *Not kept:* "
+    "your name, user ID, e-mail or when you sent it. *Who sees what:* admins see counts; once "
+    "this quarter has at least {k} disclosures they also see each answer's choices "
+    "(without team), and your words only in an org-wide export with names and e-mails "
+    "removed. Managers see counts for groups of at least {k}, never who wrote. If you tick "
+    "\u201cyou may contact me\u201d, and only then, we keep who you are, separately, so an "
+    "admin can reach you."
+)
+
+
+def _options(choices: dict[str, str]) -> list[Option]:
+    return [Option(value=key, text=label) for key, label in choices.items()]
+
+
+def _select(field: str, label: str, choices: dict[str, str], placeholder: str) -> InputBlock:
+    element = StaticSelectElement(
+        action_id=ACTION, placeholder=placeholder, options=_options(choices)
+    )
+    return InputBlock(block_id=BLOCKS[field], label=label, element=element)
+
+
+def _radio(field: str, label: str, choices: dict[str, str]) -> InputBlock:
+    element = RadioButtonsElement(action_id=ACTION, options=_options(choices))
+    return InputBlock(block_id=BLOCKS[field], label=label, element=element)
+
+
+def _questions() -> list[InputBlock]:
+    tool = PlainTextInputElement(
+        action_id=ACTION, max_length=TOOL_MAX, placeholder="The app, site or add-on you used"
+    )
+    reasons = CheckboxesElement(action_id=ACTION, options=_options(COVERT_REASONS))
+    easy = PlainTextInputElement(action_id=ACTION, multiline=True, max_length=EASY_MAX)
+    contact = CheckboxesElement(
+        action_id=ACTION,
+        options=[Option(value=CONTACT_OK, text="You may contact me about this")],
+    )
+    return [
+        InputBlock(block_id=BLOCKS["tool"], label="Which tool?", element=tool),
+        _select("tool_kind", "What kind of tool is it?", TOOL_KINDS, "Choose a kind"),
+        _select("work_kind", "What kind of work was it for?", WORK_KINDS, "Choose the work"),
+        _radio("frequency", "How often?", FREQUENCY),
+        _radio("data_class", "What kind of data went into it?", DATA_CLASSES),
+        InputBlock(
+            block_id=BLOCKS["reasons"], label="Why not in the open? (tick any)", element=reasons
+        ),
+        InputBlock(
+            block_id=BLOCKS["make_it_easy"],
+            label="What would make it easy to do this in the open?",
+            element=easy,
+            optional=True,
+        ),
+        InputBlock(
+            block_id=BLOCKS["contact"],
+            label="Would you like us to follow up?",
+            element=contact,
+            optional=True,
+            hint="Leave this unticked to stay anonymous. Ticking it stores who you are.",
+        ),
+    ]
+
+
+def disclosure_modal(nonce: str, campaign_id: str | None, min_group_size: int) -> View:
+    """The form. `nonce` travels in private_metadata so a double submit stores only once."""
+    metadata = json.dumps({"n": nonce, "c": campaign_id or ""})
+    return View(
+        type="modal",
+        callback_id=ids.DISCLOSURE_VIEW,
+        title=PlainTextObject(text="Tell us, blamelessly"),
+        submit=PlainTextObject(text="Send anonymously"),
+        close=PlainTextObject(text="Not now"),
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=INTRO)),
+            DividerBlock(),
+            *_questions(),
+            ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE.format(k=min_group_size))]),
+        ],
+    )
+
+
+def confirmation_view(claim_code: str, *, duplicate: bool, contact: bool = False) -> View:
+    """Shown in place of the form: private to the person, and the only place the code appears."""
+    if duplicate:
+        first = "*We already have this one* \u2014 it was stored once. Here is its code again."
+    elif contact:
+        first = "*Thank you.* You said we may contact you, so an admin may follow up with you."
+    else:
+        first = "*Thank you.* It is stored without your name, and nobody will chase you about it."
+    code = (
+        f"Your claim code: *`{claim_code}`*\n"
+        "Keep it somewhere private; we will not show it again and cannot look it up for you. "
+        f"Later, `{ids.DISCLOSE_COMMAND} check {claim_code}` shows any answer from the admins "
+        "and the quarter's \u201cyou said, we did\u201d note. We do not know who holds a code."
+    )
+    return View(
+        type="modal",
+        callback_id=ids.DISCLOSURE_VIEW + "_done",
+        title=PlainTextObject(text="Thank you"),
+        close=PlainTextObject(text="Done"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=first)),
+            SectionBlock(text=MarkdownTextObject(text=code)),
+        ],
+    )

@@ -1,0 +1,71 @@
+"""The quarterly DM: one question, why it is asked, and three buttons.
+
+Short on purpose: the seed article's line works because it is one unweighted question, not a
+survey. The text says plainly that it is not graded and what the answers are for.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.core.ports import PromptMessage
+from handlers import ids
+
+QUESTION = "Give one example of AI leverage in your work this quarter."
+
+
+def prompt_text(message: PromptMessage) -> str:
+    """The notification / fallback text (what a phone shows)."""
+    if message.reminder:
+        return f"A gentle reminder: {QUESTION} (open until {message.closes_at:%d %b})"
+    return f"Quarterly question: {QUESTION}"
+
+
+def _intro(message: PromptMessage) -> str:
+    if message.reminder:
+        return (
+            f"Just a gentle reminder, no pressure. *{QUESTION}*\n"
+            'If nothing comes to mind, "Not this quarter" is a perfectly good answer.'
+        )
+    return (
+        f":wave: Once a quarter we ask everyone one question:\n*{QUESTION}*\n"
+        "It is *not graded* and nobody is ranked. Your answers show the organisation what "
+        "already works and which obstacles (tools, approvals, rules) to remove."
+    )
+
+
+def _buttons(message: PromptMessage) -> list[ButtonElement]:
+    """Reminders carry no disclosure button: nobody is ever reminded to disclose."""
+    value = message.campaign_id
+    answer = ButtonElement(
+        text="Share an example", action_id=ids.OPEN_ANSWER_FORM, value=value, style="primary"
+    )
+    decline = ButtonElement(text="Not this quarter", action_id=ids.NOT_THIS_QUARTER, value=value)
+    if message.reminder:
+        return [answer, decline]
+    disclose = ButtonElement(
+        text="Tell us anonymously about AI use", action_id=ids.OPEN_DISCLOSURE_FORM, value=value
+    )
+    return [answer, disclose, decline]
+
+
+def _footer(message: PromptMessage) -> str:
+    footer = f"Open until {message.closes_at:%A %d %B}. Takes about two minutes."
+    if not message.reminder:
+        footer += " The anonymous button is blameless: no name is stored."
+    return footer
+
+
+def prompt_blocks(message: PromptMessage) -> list[Block]:
+    return [
+        SectionBlock(text=MarkdownTextObject(text=_intro(message))),
+        ActionsBlock(block_id="leverage_prompt_actions", elements=_buttons(message)),
+        ContextBlock(elements=[MarkdownTextObject(text=_footer(message))]),
+    ]

@@ -1,0 +1,257 @@
+"""Campaign and outbox SQL: every state change of a delivery row happens here, in one statement.
+
+The outbox's guarantees (one prompt per person per campaign, no double send by two workers)
+rest on the unique key and on the conditional UPDATEs below, never on Python-side checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Answer, Campaign, Delivery, Person
+
+CHUNK = 1000
+# SQLModel fields are typed as plain Python values; these are the SQL columns behind them.
+D: Any = Delivery
+C: Any = Campaign
+P: Any = Person
+A: Any = Answer
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery with what is needed to send it, loaded in one query."""
+
+    id: int
+    campaign_id: str
+    person_id: int
+    kind: str
+    attempts: int
+    chat_user_id: str | None
+    name: str
+    tz: str | None
+    active: bool
+    campaign_status: str
+    opens_at: datetime
+    closes_at: datetime
+    answered: bool
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(model)
+
+
+async def get_campaign(session: AsyncSession, campaign_id: str) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
+async def latest_open_campaign(session: AsyncSession) -> Campaign | None:
+    stmt = select(Campaign).where(C.status == "open").order_by(C.opens_at.desc()).limit(1)
+    return (await session.exec(stmt)).scalars().first()  # type: ignore[attr-defined]
+
+
+async def open_campaigns_closing_by(session: AsyncSession, now: datetime) -> list[str]:
+    stmt = select(C.id).where(C.status == "open", C.closes_at <= now)
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+
+
+async def open_campaigns(session: AsyncSession) -> list[Campaign]:
+    stmt = select(Campaign).where(C.status == "open")
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+
+
+async def insert_campaign_if_absent(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Two replicas starting the same quarter at once both succeed; one row results."""
+    stmt = _insert(session, Campaign).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def reachable_people(session: AsyncSession) -> list[tuple[int, str | None]]:
+    """(person id, tz) of everyone who can be asked: active and known to the chat platform."""
+    stmt = select(P.id, P.tz).where(P.active, P.slack_user_id.is_not(None))
+    return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[attr-defined]
+
+
+async def insert_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Enqueue rows; an existing (campaign, person, kind) is left alone: re-runs resume."""
+    for start in range(0, len(rows), CHUNK):
+        stmt = (
+            _insert(session, Delivery)
+            .values(list(rows[start : start + CHUNK]))
+            .on_conflict_do_nothing(index_elements=["campaign_id", "person_id", "kind"])
+        )
+        await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def count_deliveries(session: AsyncSession, campaign_id: str, kind: str | None = None) -> int:
+    stmt = select(func.count()).select_from(Delivery).where(D.campaign_id == campaign_id)
+    if kind:
+        stmt = stmt.where(D.kind == kind)
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[attr-defined]
+
+
+async def pull_pending_forward(session: AsyncSession, campaign_id: str, now: datetime) -> None:
+    """`--now` on a campaign already queued at humane hours: everything pending is due now."""
+    stmt = (
+        update(Delivery)
+        .where(D.campaign_id == campaign_id, D.status == "pending", D.kind == "prompt")
+        .values(due_at=now)
+    )
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def reminder_candidates(session: AsyncSession, campaign_id: str, kind: str) -> list[int]:
+    """People prompted successfully, still without an answer, and not yet given this reminder."""
+    prompted = select(D.person_id).where(
+        D.campaign_id == campaign_id, D.kind == "prompt", D.status == "sent"
+    )
+    answered = select(A.person_id).where(A.campaign_id == campaign_id)
+    reminded = select(D.person_id).where(D.campaign_id == campaign_id, D.kind == kind)
+    stmt = select(P.id).where(
+        P.active,
+        P.slack_user_id.is_not(None),
+        P.id.in_(prompted),
+        P.id.not_in(answered),
+        P.id.not_in(reminded),
+    )
+    return [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[attr-defined]
+
+
+async def tz_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str | None]:
+    ids = list(person_ids)
+    out: dict[int, str | None] = {}
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(P.id, P.tz).where(P.id.in_(ids[start : start + CHUNK]))
+        out.update({int(i): tz for i, tz in (await session.exec(stmt)).all()})  # type: ignore[attr-defined]
+    return out
+
+
+async def existing_reminder_kinds(session: AsyncSession, campaign_id: str) -> set[str]:
+    stmt = select(D.kind).where(D.campaign_id == campaign_id, D.kind.like("reminder%")).distinct()
+    return set((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+
+
+async def close_campaign(session: AsyncSession, campaign_id: str, now: datetime) -> bool:
+    """Open -> closed once; True only for the caller that actually closed it."""
+    stmt = (
+        update(Campaign)
+        .where(C.id == campaign_id, C.status == "open")
+        .values(status="closed", closed_at=now)
+    )
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def skip_pending(session: AsyncSession, campaign_id: str, why: str) -> None:
+    """Prompts and reminders not yet sent when the campaign closes will never be sent."""
+    stmt = (
+        update(Delivery)
+        .where(D.campaign_id == campaign_id, D.status == "pending", D.kind != "summary")
+        .values(status="skipped", error=why)
+    )
+    await session.exec(stmt)  # type: ignore[call-overload]
+
+
+async def claim(
+    session: AsyncSession, worker: str, now: datetime, lease_until: datetime, limit: int
+) -> list[Claimed]:
+    """Take up to `limit` due rows (or rows whose lease expired) for this worker, atomically."""
+    due = or_(
+        and_(D.status == "pending", D.due_at <= now),
+        and_(D.status == "claimed", D.lease_until < now),
+    )
+    pick = select(D.id).where(due).order_by(D.due_at).limit(limit)
+    if _dialect(session) == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(Delivery)
+        .where(D.id.in_(pick.scalar_subquery()), due)
+        .values(
+            status="claimed", lease_owner=worker, lease_until=lease_until, attempts=D.attempts + 1
+        )
+        .returning(D.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[call-overload]
+    return await _claimed_context(session, ids) if ids else []
+
+
+async def _claimed_context(session: AsyncSession, ids: list[int]) -> list[Claimed]:
+    answered = exists().where(A.campaign_id == D.campaign_id, A.person_id == D.person_id)
+    stmt = (
+        select(
+            D.id, D.campaign_id, D.person_id, D.kind, D.attempts,
+            P.slack_user_id, P.name, P.tz, P.active,
+            C.status, C.opens_at, C.closes_at, answered.label("answered"),
+        )
+        .join(Person, P.id == D.person_id)
+        .join(Campaign, C.id == D.campaign_id)
+        .where(D.id.in_(ids))
+        .order_by(D.due_at)
+    )  # fmt: skip
+    return [Claimed(*row) for row in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+async def finish(session: AsyncSession, delivery_id: int, worker: str, **values: Any) -> bool:
+    """Record a claimed row's outcome, only if this worker still holds it (a fencing check)."""
+    stmt = (
+        update(Delivery)
+        .where(D.id == delivery_id, D.status == "claimed", D.lease_owner == worker)
+        .values(lease_owner=None, lease_until=None, **values)
+    )
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def count_due(session: AsyncSession, now: datetime) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            or_(
+                and_(D.status == "pending", D.due_at <= now),
+                and_(D.status == "claimed", D.lease_until < now),
+            )
+        )
+    )
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[attr-defined]
+
+
+async def delivery_counts(session: AsyncSession, campaign_id: str) -> dict[tuple[str, str], int]:
+    """(kind, status) -> rows: the campaign's progress, counted in the database."""
+    stmt = (
+        select(D.kind, D.status, func.count())
+        .where(D.campaign_id == campaign_id)
+        .group_by(D.kind, D.status)
+    )
+    return {(k, s): int(n) for k, s, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
+async def failure_reasons(session: AsyncSession, campaign_id: str) -> dict[str, int]:
+    stmt = (
+        select(D.error, func.count())
+        .where(D.campaign_id == campaign_id, D.status == "failed")
+        .group_by(D.error)
+    )
+    return {e or "unknown": int(n) for e, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
+async def answer_counts(session: AsyncSession, campaign_id: str) -> tuple[int, int]:
+    """(answered, answered with an example) for the campaign."""
+    with_example = func.coalesce(func.sum(case((A.has_example, 1), else_=0)), 0)
+    stmt = (
+        select(func.count(), with_example).select_from(Answer).where(A.campaign_id == campaign_id)
+    )
+    answered, with_example = (await session.exec(stmt)).one()  # type: ignore[call-overload]
+    return int(answered), int(with_example or 0)

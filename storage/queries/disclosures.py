@@ -1,0 +1,283 @@
+"""All SQL for blameless disclosures: insert, submit guards, replies, notes, catalog, counts.
+
+Nothing here takes or returns a person for a disclosure: the one place identity is written is
+`insert_contact`, and only when someone asked to be contacted.
+
+Insertion order is hidden from readers of the database. On SQLite the `disclosure` table is
+WITHOUT ROWID, so rows live in a B-tree ordered by their random primary key and no hidden rowid
+records arrival. PostgreSQL has no such table kind: a heap keeps rows roughly in arrival order
+(`ctid`) and stamps each with its inserting transaction (`xmin`). `shuffle_quarter` therefore
+rewrites every row of the quarter, in random order, inside the submitting transaction, so after
+each submission all of the quarter's rows share one `xmin` and sit in a random physical order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Integer, cast, delete, func, select, text, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    ApprovedTool,
+    Campaign,
+    Disclosure,
+    DisclosureContact,
+    DisclosureReply,
+    Person,
+    QuarterNote,
+    SubmissionGuard,
+    Team,
+)
+
+REASON_COLUMNS = (
+    "no_approved_tool",
+    "procurement",
+    "review_slow",
+    "rules_unclear",
+    "fear_of_blame",
+    "did_not_matter",
+)
+
+# One statement: the DELETE's rows are re-inserted in random order before the statement ends, so
+# the reply foreign key (checked at statement end) never sees them missing.
+_SHUFFLE_SQL = text(
+    "WITH moved AS (DELETE FROM disclosure WHERE quarter = :quarter RETURNING *) "
+    "INSERT INTO disclosure SELECT * FROM moved ORDER BY random()"
+)
+# Above SHUFFLE_CAP rows a full rewrite would cost too much of Slack's 3-second budget (measured
+# on PostgreSQL 15: ~20 ms at 1,000 rows, ~180 ms at 10,000, ~1.25 s at 50,000), so the new row
+# is rewritten together with SHUFFLE_CAP random others: it then hides among that many.
+SHUFFLE_CAP = 5000
+_SAMPLED_SHUFFLE_SQL = text(
+    "WITH picked AS (SELECT id FROM disclosure WHERE quarter = :quarter AND id <> :new "
+    "ORDER BY random() LIMIT :cap), "
+    "moved AS (DELETE FROM disclosure WHERE quarter = :quarter "
+    "AND (id = :new OR id IN (SELECT id FROM picked)) RETURNING *) "
+    "INSERT INTO disclosure SELECT * FROM moved ORDER BY random()"
+)
+
+
+# ---------------------------------------------------------------- submission
+
+
+async def lock_quarter(session: AsyncSession, quarter: str) -> None:
+    """Serialise submissions per quarter on PostgreSQL, so the shuffle always sees every row.
+
+    Without it two concurrent submitters would each rewrite only the rows they can see, and the
+    last row would keep an `xmin` of its own.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"disclosure:{quarter}"}
+    )
+
+
+async def guard_seen(session: AsyncSession, token_hash: str) -> bool:
+    return await session.get(SubmissionGuard, token_hash) is not None
+
+
+async def insert_guard(
+    session: AsyncSession, token_hash: str, today: date, expires_on: date
+) -> None:
+    """Remember a form nonce (hashed); expired guards are dropped on the way."""
+    await session.execute(delete(SubmissionGuard).where(SubmissionGuard.expires_on < today))  # type: ignore[arg-type]
+    session.add(SubmissionGuard(token_hash=token_hash, expires_on=expires_on))
+
+
+async def insert_disclosure(
+    session: AsyncSession, disclosure: Disclosure, contact: DisclosureContact | None
+) -> None:
+    if contact is not None:
+        session.add(contact)
+    session.add(disclosure)
+    await session.flush()
+
+
+async def shuffle_quarter(session: AsyncSession, quarter: str, new_id: str) -> None:
+    """PostgreSQL only: rewrite the quarter's rows in random order (see the module docstring).
+
+    Up to SHUFFLE_CAP rows, every row of the quarter is rewritten, so all share one `xmin`.
+    Beyond it, the new row and SHUFFLE_CAP random others are, which keeps a submission's cost
+    bounded while the newest row still hides among thousands.
+    """
+    if await quarter_count(session, quarter) <= SHUFFLE_CAP + 1:
+        await session.execute(_SHUFFLE_SQL, {"quarter": quarter})
+        return
+    params = {"quarter": quarter, "new": new_id, "cap": SHUFFLE_CAP}
+    await session.execute(_SAMPLED_SHUFFLE_SQL, params)
+
+
+async def open_campaign_id(session: AsyncSession, wanted: str | None) -> str | None:
+    """The campaign a disclosure belongs to: the one named (if open), else the newest open one."""
+    if wanted:
+        campaign = await session.get(Campaign, wanted)
+        if campaign is not None and campaign.status == "open":
+            return campaign.id
+    result = await session.execute(
+        select(Campaign.id).where(Campaign.status == "open").order_by(Campaign.opens_at.desc())  # type: ignore[attr-defined]
+    )
+    return result.scalars().first()
+
+
+# ---------------------------------------------------------------- claim codes, replies, notes
+
+
+async def disclosure_by_claim(session: AsyncSession, claim_hash: str) -> Disclosure | None:
+    result = await session.execute(select(Disclosure).where(Disclosure.claim_hash == claim_hash))
+    return result.scalars().first()
+
+
+async def disclosure_by_id(session: AsyncSession, disclosure_id: str) -> Disclosure | None:
+    return await session.get(Disclosure, disclosure_id)
+
+
+async def replies_for(session: AsyncSession, disclosure_id: str) -> list[DisclosureReply]:
+    result = await session.execute(
+        select(DisclosureReply)
+        .where(DisclosureReply.disclosure_id == disclosure_id)
+        .order_by(DisclosureReply.created_at, DisclosureReply.id)  # type: ignore[arg-type]
+    )
+    return list(result.scalars().all())
+
+
+async def add_reply(session: AsyncSession, reply: DisclosureReply) -> None:
+    session.add(reply)
+
+
+async def note_for(session: AsyncSession, quarter: str) -> QuarterNote | None:
+    return await session.get(QuarterNote, quarter)
+
+
+async def upsert_note(session: AsyncSession, quarter: str, body: str, author: str) -> None:
+    note = await session.get(QuarterNote, quarter)
+    if note is None:
+        session.add(QuarterNote(quarter=quarter, body=body, author=author))
+    else:
+        note.body, note.author = body, author
+
+
+# ---------------------------------------------------------------- catalog and demand
+
+
+async def upsert_tool(session: AsyncSession, tool_key: str, label: str) -> bool:
+    """Add a tool to the approved catalog; False when it was already there."""
+    if await session.get(ApprovedTool, tool_key) is not None:
+        return False
+    session.add(ApprovedTool(tool_key=tool_key, label=label))
+    return True
+
+
+async def unapproved_demand(
+    session: AsyncSession, quarter: str | None
+) -> list[tuple[str, str, int]]:
+    """(tool_key, work_kind, count) for disclosed tools outside the catalog, grouped in SQL."""
+    approved = select(ApprovedTool.tool_key)
+    query = (
+        select(Disclosure.tool_key, Disclosure.work_kind, func.count())
+        .where(Disclosure.tool_key.not_in(approved))  # type: ignore[attr-defined]
+        .group_by(Disclosure.tool_key, Disclosure.work_kind)
+    )
+    if quarter:
+        query = query.where(Disclosure.quarter == quarter)
+    result = await session.execute(query)
+    return [(str(k), str(w), int(n)) for k, w, n in result.all()]
+
+
+async def tool_labels(session: AsyncSession, tool_keys: list[str]) -> dict[str, str]:
+    """A readable label per tool key (the shortest spelling people used)."""
+    if not tool_keys:
+        return {}
+    result = await session.execute(
+        select(Disclosure.tool_key, func.min(Disclosure.tool))
+        .where(Disclosure.tool_key.in_(tool_keys))  # type: ignore[attr-defined]
+        .group_by(Disclosure.tool_key)
+    )
+    return {str(k): str(label) for k, label in result.all()}
+
+
+# ---------------------------------------------------------------- admin views
+
+
+async def quarter_count(session: AsyncSession, quarter: str | None) -> int:
+    query = select(func.count()).select_from(Disclosure)
+    if quarter:
+        query = query.where(Disclosure.quarter == quarter)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def reason_counts(session: AsyncSession, quarter: str) -> dict[str, int]:
+    """How many disclosures named each reason: SUM over the boolean columns, in SQL."""
+    columns = [
+        func.coalesce(func.sum(cast(getattr(Disclosure, f"reason_{r}"), Integer)), 0)
+        for r in REASON_COLUMNS
+    ]
+    row = (await session.execute(select(*columns).where(Disclosure.quarter == quarter))).one()
+    return {r: int(n) for r, n in zip(REASON_COLUMNS, row, strict=True)}
+
+
+async def counts_by(session: AsyncSession, quarter: str, column: str) -> dict[str, int]:
+    """Counts per value of one option column (tool_kind, work_kind, frequency, data_class)."""
+    attr = getattr(Disclosure, column)
+    result = await session.execute(
+        select(attr, func.count()).where(Disclosure.quarter == quarter).group_by(attr)
+    )
+    return {str(k): int(n) for k, n in result.all()}
+
+
+async def team_counts(session: AsyncSession, quarter: str, min_size: int) -> list[tuple[str, int]]:
+    """Disclosures per team, only for teams that have at least `min_size` active people now."""
+    sizes = (
+        select(Person.team_id, func.count().label("size"))
+        .where(Person.active)  # type: ignore[arg-type]
+        .group_by(Person.team_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(Team.name, func.count())
+        .select_from(Disclosure)
+        .join(Team, Team.id == Disclosure.team_id)  # type: ignore[arg-type]
+        .join(sizes, sizes.c.team_id == Team.id)
+        .where(Disclosure.quarter == quarter, sizes.c.size >= min_size)
+        .group_by(Team.name)
+        .order_by(Team.name)
+    )
+    return [(str(name), int(n)) for name, n in result.all()]
+
+
+async def quarter_disclosures(session: AsyncSession, quarter: str) -> list[Disclosure]:
+    """Every row of a quarter, ordered by the random id (never by anything that tracks time)."""
+    result = await session.execute(
+        select(Disclosure).where(Disclosure.quarter == quarter).order_by(Disclosure.id)
+    )
+    return list(result.scalars().all())
+
+
+async def replied_ids(session: AsyncSession, quarter: str) -> set[str]:
+    result = await session.execute(
+        select(DisclosureReply.disclosure_id)
+        .join(Disclosure, Disclosure.id == DisclosureReply.disclosure_id)  # type: ignore[arg-type]
+        .where(Disclosure.quarter == quarter)
+        .distinct()
+    )
+    return {str(i) for i in result.scalars().all()}
+
+
+async def directory_names(session: AsyncSession) -> list[str]:
+    """Every name in the directory, for scrubbing free text before admins read it."""
+    result = await session.execute(select(Person.name))
+    return [str(n) for n in result.scalars().all()]
+
+
+async def delete_contacts(session: AsyncSession, person_id: int | None, chat_user_id: str) -> int:
+    """Unlink a person from the disclosures they chose to be contacted about."""
+    clause = DisclosureContact.slack_user_id == chat_user_id
+    if person_id is not None:
+        clause = clause | (DisclosureContact.person_id == person_id)  # type: ignore[assignment]
+    result = await session.execute(select(DisclosureContact.ref).where(clause))
+    refs = list(result.scalars().all())
+    if refs:
+        await session.execute(
+            update(Disclosure).where(Disclosure.contact_ref.in_(refs)).values(contact_ref=None)  # type: ignore[union-attr]
+        )
+        await session.execute(delete(DisclosureContact).where(DisclosureContact.ref.in_(refs)))  # type: ignore[attr-defined]
+    return len(refs)

@@ -1,0 +1,186 @@
+"""Admin views of disclosures: group-size thresholds everywhere, scrubbed free text, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.cli import main as cli_main
+from bot.core import disclosure_reports as reports
+from bot.core import disclosures
+from bot.core.services import Services
+from bot.slack.double import SlackDouble
+from bot.slack.simulator import SlackSender
+from handlers import ids
+from storage.models import Person
+from tests.conftest import ADMIN_ID
+from tests.test_disclosure_helpers import (
+    BIG_IDS,
+    SMALL_IDS,
+    ephemeral_reply,
+    form,
+    seed_people,
+)
+
+QUARTER = "2026Q4"
+
+
+async def _submit(services: Services, user_id: str | None, **kwargs: object) -> str:
+    done = await disclosures.submit(
+        services, form(**kwargs), chat_user_id=user_id, campaign_id=None
+    )
+    return done.quarter
+
+
+async def _seed_disclosures(services: Services, n: int, user_id: str | None = None) -> str:
+    quarter = ""
+    for i in range(n):
+        quarter = await _submit(services, user_id or BIG_IDS[i % len(BIG_IDS)], tool=f"Tool{i}")
+    return quarter
+
+
+async def test_below_k_only_counts_are_shown(services: Services) -> None:
+    await seed_people(services)
+    quarter = await _seed_disclosures(services, 4)
+    view = await reports.overview(services, quarter)
+    assert view.total == 4 and not view.entries_shown and view.entries == []
+    assert view.reasons["no_approved_tool"] == 4
+    assert await reports.demand(services, quarter) is None
+    assert await reports.export(services, quarter) is None
+    assert "at least 5" in reports.render_overview(view)
+
+
+async def test_at_k_entries_appear_without_team_or_free_text(services: Services) -> None:
+    await seed_people(services)
+    quarter = await _seed_disclosures(services, 5)
+    view = await reports.overview(services, quarter)
+    assert view.entries_shown and len(view.entries) == 5
+    rendered = reports.render_overview(view)
+    assert "Tool0" not in rendered  # free text is for exports only
+    assert view.teams == [("Platform", 5)]
+
+
+async def test_team_slice_disappears_when_the_team_shrinks_below_k(services: Services) -> None:
+    await seed_people(services)
+    quarter = await _seed_disclosures(services, 5)
+    async with services.db.session() as session:
+        await session.execute(
+            text("UPDATE person SET active = :no WHERE slack_user_id IN (:a, :b)"),
+            {"no": False, "a": BIG_IDS[0], "b": BIG_IDS[1]},
+        )
+    view = await reports.overview(services, quarter)
+    assert view.teams == []
+    assert view.total == 5  # the org-wide count still holds
+
+
+async def test_submitting_alone_in_a_small_team_names_no_team(services: Services) -> None:
+    await seed_people(services)
+    quarter = await _submit(services, SMALL_IDS[0])
+    async with services.db.session() as session:
+        team = (await session.execute(text("SELECT team_id FROM disclosure"))).scalar_one()
+    assert team is None
+    assert (await reports.overview(services, quarter)).teams == []
+
+
+async def test_export_scrubs_emails_mentions_and_directory_names(services: Services) -> None:
+    people = await seed_people(services)
+    named: Person = people[BIG_IDS[4]]
+    first, last = named.name.split()
+    prose = f"Ask {named.email} or <@{BIG_IDS[4]}> or {first} {last}; ping @{first.lower()}."
+    quarter = await _seed_disclosures(services, 4)
+    await _submit(services, None, tool=f"{first}'s GPT", make_it_easy=prose)
+    rows = await reports.export(services, quarter)
+    assert rows is not None and len(rows) == 5
+    dumped = json.dumps(rows)
+    for needle in (named.email, BIG_IDS[4], first, last):
+        assert needle not in dumped, needle
+    assert "[email]" in dumped and "[mention]" in dumped and "[name]" in dumped
+    assert all("team" not in row for row in rows)
+
+
+async def test_demand_lists_unapproved_tools_with_their_work(services: Services) -> None:
+    await _seed_disclosures(services, 0)
+    for tool, work in [("ChatGPT", "drafting"), ("chat gpt", "coding"), ("Copilot", "coding")]:
+        await _submit(services, None, tool=tool, work_kind=work)
+    await _submit(services, None, tool="Approved Thing")
+    await _submit(services, None, tool="Approved Thing")
+    assert await disclosures.approve_tool(services, "approved-thing")
+    assert not await disclosures.approve_tool(services, "Approved Thing")
+    items = await reports.demand(services)
+    assert items is not None
+    assert [(d.tool, d.count) for d in items] == [("ChatGPT", 2), ("Copilot", 1)]
+    assert items[0].work_kinds == {"drafting": 1, "coding": 1}
+    assert "Approved" not in reports.render_demand(items, 5)
+
+
+async def test_slack_admin_list_and_approve(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    quarter = await _seed_disclosures(services, 5, user_id="UOUTSIDER")
+    await sender.command(ids.DISCLOSE_COMMAND, f"admin list {quarter}", user_id=ADMIN_ID)
+    listing = await ephemeral_reply(slack, 0)
+    assert f"Disclosures {quarter}:* 5" in listing and listing.count("no reply yet") == 5
+    await sender.command(ids.DISCLOSE_COMMAND, "admin approve Tool0", user_id=ADMIN_ID)
+    assert "approved catalog" in await ephemeral_reply(slack, 1)
+    await sender.command(ids.DISCLOSE_COMMAND, "admin demand", user_id=ADMIN_ID)
+    demand = await ephemeral_reply(slack, 2)
+    assert "Tool1" in demand and "Tool0" not in demand
+
+
+def _cli(monkeypatch: pytest.MonkeyPatch, services: Services, tmp_path: Path, *argv: str) -> int:
+    monkeypatch.setenv("DATABASE_URL", services.settings.database_url)
+    monkeypatch.setenv("LEVERAGE_HASH_KEY", "test-hash-key")
+    monkeypatch.chdir(tmp_path)
+    return cli_main(["disclosures", *argv])
+
+
+async def test_cli_export_refuses_below_k_then_exports_scrubbed_json(
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    quarter = await _seed_disclosures(services, 2, user_id="UX")
+    await services.db.dispose()  # the CLI opens its own engine (and its own event loop)
+
+    def run(*argv: str) -> int:
+        return _cli(monkeypatch, services, tmp_path, *argv)
+
+    import asyncio
+
+    code = await asyncio.to_thread(run, "export", "--quarter", quarter)
+    assert code == 2 and "fewer than 5" in capsys.readouterr().err
+    for n in range(3):
+        await _submit(services, None, tool=f"More{n}", make_it_easy="write to boss@example.com")
+    await services.db.dispose()
+    assert await asyncio.to_thread(run, "export", "--quarter", quarter) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 5 and "boss@example.com" not in json.dumps(rows)
+    ident = rows[0]["id"]
+    assert await asyncio.to_thread(run, "reply", ident, "We", "hear", "you") == 0
+    assert await asyncio.to_thread(run, "note", quarter, "Licences", "bought") == 0
+    assert await asyncio.to_thread(run, "approve-tool", "More0") == 0
+    assert await asyncio.to_thread(run, "list", "--quarter", quarter) == 0
+    assert await asyncio.to_thread(run, "demand") == 0
+    assert await asyncio.to_thread(run, "export", "--quarter", quarter, "--format", "csv") == 0
+    out = capsys.readouterr().out
+    assert "Reply saved" in out and "1 no reply yet" not in out and "make_it_easy" in out
+    assert await asyncio.to_thread(run, "reply", "nope", "x") == 2
+
+
+async def test_replies_survive_the_reshuffle_of_later_submissions(services: Services) -> None:
+    first = await disclosures.submit(services, form("First"), chat_user_id=None)
+    async with services.db.session() as session:
+        ident = (await session.execute(text("SELECT id FROM disclosure"))).scalar_one()
+    await disclosures.reply(services, ident, "Approved alternative: Copilot.", ADMIN_ID)
+    for n in range(3):
+        await disclosures.submit(services, form(f"Later {n}"), chat_user_id=None)
+    answer = await disclosures.check(services, first.claim_code)
+    assert answer is not None and answer.replies == ["Approved alternative: Copilot."]
+    with pytest.raises(disclosures.NotFound):
+        await disclosures.reply(services, "0" * 32, "hello", ADMIN_ID)
+    with pytest.raises(disclosures.InvalidDisclosure):
+        await disclosures.reply(services, ident, " " * 3, ADMIN_ID)

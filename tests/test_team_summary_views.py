@@ -1,0 +1,83 @@
+"""A manager's team summary: thresholds on every slice, names only by consent, and who may see
+a team at all. `respond_team_summary` is the function `/ai-leverage team` dispatches to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.services import Services
+from bot.core.team_summary import build_team_summary
+from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
+from handlers.commands.team import respond_team_summary
+from tests.conftest import ADMIN_ID
+from tests.stage_fixtures import add_answers, add_disclosures, add_prompts, make_person, make_team
+
+Q = "2026Q4"
+
+
+class Recorder:
+    """Stands in for Bolt's `respond`: records what the listener would post to response_url."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+    @property
+    def text(self) -> str:
+        return self.calls[-1]["text"]
+
+
+async def managed_org(services: Services) -> tuple[int, list[int]]:
+    manager = await make_person(services.db, "Mona Manager", "UMGR")
+    eng, people = await make_team(services.db, "Eng", 7, manager=manager)
+    solo, loner = await make_team(services.db, "Solo", 1, manager=manager)
+    await add_prompts(services.db, Q, people + loner)
+    await add_answers(services.db, Q, eng, people[:2], share_consent=True,
+                      example="Drafted release notes with the assistant")  # fmt: skip
+    await add_answers(services.db, Q, eng, people[2:5], work_kind="coding", example="secret",
+                      tool_approved="not_approved", obstacle_procurement=True)  # fmt: skip
+    await add_answers(services.db, Q, solo, loner, share_consent=True, example="solo story")
+    await add_disclosures(services.db, Q, 2, team_id=eng)
+    return manager, people
+
+
+async def test_manager_sees_team_figures_and_consented_examples(services: Services) -> None:
+    manager, _ = await managed_org(services)
+    summary = await build_team_summary(services, manager, Q)
+    text = summary.text
+    assert "Eng (7 people)" in text and "Response rate: 5 of 7 (71%)" in text
+    assert "Drafting 2" in text and "Coding 3" in text
+    assert "approved 2, not approved 3" in text
+    assert "Procurement 3" in text
+    assert "Eng Person 0" in text and "Eng Person 1" in text  # consented, by name
+    assert "secret" not in text and "Eng Person 2" not in text
+    assert "Eng Person 5" not in text and "Eng Person 6" not in text  # never answered
+    assert "disclosures withheld: fewer than 5" in text  # 2 disclosures < K
+    assert "Solo has 1 people, fewer than 5" in text and "solo story" not in text
+    blocks = [b.to_dict() for b in team_summary_blocks(summary)]
+    assert len(blocks) <= 50 and team_summary_text(summary)
+
+
+async def test_manager_with_no_team_is_told_so(services: Services) -> None:
+    lonely = await make_person(services.db, "Lee Lonely", "ULONE")
+    summary = await build_team_summary(services, lonely, Q)
+    assert summary.teams == [] and "Nobody in the directory reports to you" in summary.text
+    missing = await build_team_summary(services, 999999, Q)
+    assert "not in the directory" in missing.text
+
+
+async def test_only_managers_and_admins_see_team_views(services: Services) -> None:
+    await managed_org(services)
+    reply = Recorder()
+    await respond_team_summary(reply, services, "UMGR")
+    assert "Eng (7 people)" in reply.text and reply.calls[-1]["response_type"] == "ephemeral"
+    await respond_team_summary(reply, services, "UEng6")
+    await respond_team_summary(reply, services, "UENG6")  # a team member, manages nobody
+    assert "Team views are for a team's managers" in reply.text
+    await respond_team_summary(reply, services, "UNOBODY")
+    assert "not in the organisation's directory" in reply.text
+    await make_person(services.db, "Ada Admin", ADMIN_ID)
+    await respond_team_summary(reply, services, ADMIN_ID)
+    assert "Eng (7 people)" in reply.text and "Solo" not in reply.text
