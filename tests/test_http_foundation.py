@@ -58,12 +58,16 @@ async def test_health_is_503_when_database_is_down(app_without_database: str) ->
     assert body["database"] == "down"
 
 
+@pytest.mark.parametrize(
+    "command, text",
+    [("/ai-stage", ""), ("/ai-disclose", "check ABCD-EFGH-JKMN"), ("/ai-leverage", "team")],
+)
 async def test_command_with_database_down_tells_the_user(
-    app_without_database: str, slack: SlackDouble
+    app_without_database: str, slack: SlackDouble, command: str, text: str
 ) -> None:
     sender = SlackSender(app_without_database, SIGNING_SECRET, slack.response_url_base)
     try:
-        reply = await sender.command("/ai-stage")
+        reply = await sender.command(command, text)
     finally:
         await sender.close()
     assert reply.status == 200

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from bot.core.vocabulary import COVERT_REASONS, OBSTACLES
+
 TIMEZONES = (
     "Europe/London",
     "Europe/Berlin",
@@ -109,15 +111,6 @@ THINGS = (
     "release notes",
 )
 TOOLS = ("ChatAssist", "CodePilot", "NoteTaker", "DocSummarizer", "SlideGen", "ResearchBot")
-OBSTACLES = (
-    "procurement",
-    "legal_review",
-    "security_data",
-    "no_policy",
-    "review_credit",
-    "no_time",
-    "tool_quality",
-)
 
 
 @dataclass
@@ -217,14 +210,7 @@ def disclosure_for(
     progress = quarter_index / max(1, quarters - 1)
     if rng.random() > 0.25 - 0.18 * progress:
         return None
-    reasons = [
-        "no_approved_tool",
-        "procurement",
-        "review_slow",
-        "rules_unclear",
-        "fear_of_blame",
-        "did_not_matter",
-    ]
+    reasons = list(COVERT_REASONS)
     weights = (3 - 2 * progress, 3 - 2 * progress, 1 + 3 * progress, 2, 1, 1)
     chosen = {_weighted(rng, reasons, weights) for _ in range(rng.randint(1, 2))}
     return {

@@ -7,10 +7,11 @@ from slack_bolt.async_app import AsyncApp
 from handlers import ids
 from handlers.actions.campaign import confirm_forget, not_this_quarter, open_answer_form
 from handlers.actions.disclosure import open_disclosure_form
+from handlers.failure import guarded
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ids.OPEN_ANSWER_FORM)(open_answer_form)
-    app.action(ids.NOT_THIS_QUARTER)(not_this_quarter)
-    app.action(ids.CONFIRM_FORGET)(confirm_forget)
-    app.action(ids.OPEN_DISCLOSURE_FORM)(open_disclosure_form)
+    app.action(ids.OPEN_ANSWER_FORM)(guarded(open_answer_form))
+    app.action(ids.NOT_THIS_QUARTER)(guarded(not_this_quarter))
+    app.action(ids.CONFIRM_FORGET)(guarded(confirm_forget))
+    app.action(ids.OPEN_DISCLOSURE_FORM)(guarded(open_disclosure_form))

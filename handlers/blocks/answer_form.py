@@ -129,7 +129,9 @@ def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
     """`view.state.values` -> {field: value} for `bot.core.answers.validate_answer`."""
     out: dict[str, Any] = {}
     for block_id, actions in (state_values or {}).items():
-        element = (actions or {}).get(ACTION) or next(iter((actions or {}).values()), {})
+        element: dict[str, Any] = (actions or {}).get(ACTION) or next(
+            iter((actions or {}).values()), {}
+        )
         out[block_id] = _element_value(element or {})
     out["share_consent"] = CONSENT in (out.get("share_consent") or [])
     return out

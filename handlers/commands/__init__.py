@@ -8,9 +8,10 @@ from handlers import ids
 from handlers.commands.disclose import handle_disclose_command
 from handlers.commands.leverage import handle_leverage_command
 from handlers.commands.stage import handle_stage_command
+from handlers.failure import guarded
 
 
 def register(app: AsyncApp) -> None:
-    app.command(ids.LEVERAGE_COMMAND)(handle_leverage_command)
-    app.command(ids.DISCLOSE_COMMAND)(handle_disclose_command)
-    app.command(ids.STAGE_COMMAND)(handle_stage_command)
+    app.command(ids.LEVERAGE_COMMAND)(guarded(handle_leverage_command))
+    app.command(ids.DISCLOSE_COMMAND)(guarded(handle_disclose_command))
+    app.command(ids.STAGE_COMMAND)(guarded(handle_stage_command))

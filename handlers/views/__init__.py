@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from handlers import ids
+from handlers.failure import guarded
 from handlers.views.answer import submit_answer_form
 from handlers.views.disclosure import submit_disclosure_form
 
 
 def register(app: AsyncApp) -> None:
-    app.view(ids.ANSWER_VIEW)(submit_answer_form)
-    app.view(ids.DISCLOSURE_VIEW)(submit_disclosure_form)
+    app.view(ids.ANSWER_VIEW)(guarded(submit_answer_form))
+    app.view(ids.DISCLOSURE_VIEW)(guarded(submit_disclosure_form))

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import Integer, cast, delete, func, select, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.vocabulary import COVERT_REASONS
 from storage.models import (
     ApprovedTool,
     Campaign,
@@ -30,14 +31,7 @@ from storage.models import (
     Team,
 )
 
-REASON_COLUMNS = (
-    "no_approved_tool",
-    "procurement",
-    "review_slow",
-    "rules_unclear",
-    "fear_of_blame",
-    "did_not_matter",
-)
+REASON_COLUMNS = tuple(COVERT_REASONS)
 
 # One statement: the DELETE's rows are re-inserted in random order before the statement ends, so
 # the reply foreign key (checked at statement end) never sees them missing.
