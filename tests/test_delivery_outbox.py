@@ -124,3 +124,17 @@ async def test_permanent_failures_are_recorded_with_reason(
     assert (status.prompted, status.delivered, status.failed) == (3, 2, 1)
     assert status.failures == {"channel_not_found": 1}
     assert (await run_due_deliveries(services)).handled == 0
+
+
+async def test_slack_errors_are_classified(services: Services, slack: SlackDouble) -> None:
+    org = await started(services, slack, size=3)
+    slack.fail_next("chat.postMessage", error="cannot_dm_bot")
+    slack.fail_next("chat.postMessage", http_status=503, error="service_unavailable")
+    report = await run_due_deliveries(services)
+    assert (report.failed, report.retried, report.sent) == (1, 1, 1)
+    rows = {r.status: r for r in await deliveries(services, kind="prompt")}
+    assert rows["failed"].error == "cannot_dm_bot"
+    assert "HTTP 503" in (rows["pending"].error or "")
+    at(services, utcnow() + timedelta(minutes=2))
+    assert (await run_due_deliveries(services)).sent == 1
+    assert sorted(prompt_counts(slack, org.user_ids)) == [0, 1, 1]

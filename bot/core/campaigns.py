@@ -17,8 +17,6 @@ from storage.models import Campaign
 from storage.queries import campaigns as q
 from storage.queries import org as org_queries
 
-SENDABLE = ("prompt",)
-
 
 class CampaignError(Exception):
     """An operator asked for something that cannot be done (no open campaign, closed quarter)."""
@@ -95,10 +93,11 @@ async def ensure_campaign(
     prompt went out): it stays open to the quarter's end until the real opening resets it.
     """
     settings = services.settings
+    closes = closes_at or quarters.window_close(opens_at, settings.campaign_window_days)
     values = {
         "id": quarter,
         "opens_at": opens_at,
-        "closes_at": closes_at or quarters.window_close(opens_at, settings.campaign_window_days),
+        "closes_at": closes,
         "status": "open",
         "deliver_now": False,
         "reminder_days": ",".join(str(d) for d in settings.reminder_offsets),
@@ -111,7 +110,7 @@ async def ensure_campaign(
         fresh = closes_at is None and await q.count_deliveries(s, quarter, "prompt") == 0
         if fresh and campaign.status == "open":
             # Created early by an off-cycle answer: the real opening sets the real window.
-            campaign.opens_at, campaign.closes_at = opens_at, values["closes_at"]
+            campaign.opens_at, campaign.closes_at = opens_at, closes
             s.add(campaign)
         return campaign
 

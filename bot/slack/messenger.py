@@ -97,7 +97,8 @@ class SlackMessenger:
                 limit=HISTORY_PAGE,
                 cursor=cursor,
             )
-            for message in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages") or []
+            for message in messages:
                 if _carries(message, key):
                     return Sent(channel, str(message["ts"]))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None

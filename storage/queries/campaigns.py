@@ -58,17 +58,17 @@ async def get_campaign(session: AsyncSession, campaign_id: str) -> Campaign | No
 
 async def latest_open_campaign(session: AsyncSession) -> Campaign | None:
     stmt = select(Campaign).where(C.status == "open").order_by(C.opens_at.desc()).limit(1)
-    return (await session.exec(stmt)).scalars().first()  # type: ignore[attr-defined]
+    return (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload,attr-defined]
 
 
 async def open_campaigns_closing_by(session: AsyncSession, now: datetime) -> list[str]:
     stmt = select(C.id).where(C.status == "open", C.closes_at <= now)
-    return list((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload,attr-defined]
 
 
 async def open_campaigns(session: AsyncSession) -> list[Campaign]:
     stmt = select(Campaign).where(C.status == "open")
-    return list((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload,attr-defined]
 
 
 async def insert_campaign_if_absent(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -80,7 +80,7 @@ async def insert_campaign_if_absent(session: AsyncSession, values: dict[str, Any
 async def reachable_people(session: AsyncSession) -> list[tuple[int, str | None]]:
     """(person id, tz) of everyone who can be asked: active and known to the chat platform."""
     stmt = select(P.id, P.tz).where(P.active, P.slack_user_id.is_not(None))
-    return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[attr-defined]
+    return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[call-overload,attr-defined]
 
 
 async def insert_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -98,7 +98,7 @@ async def count_deliveries(session: AsyncSession, campaign_id: str, kind: str | 
     stmt = select(func.count()).select_from(Delivery).where(D.campaign_id == campaign_id)
     if kind:
         stmt = stmt.where(D.kind == kind)
-    return int((await session.exec(stmt)).scalar_one())  # type: ignore[attr-defined]
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[call-overload,attr-defined]
 
 
 async def pull_pending_forward(session: AsyncSession, campaign_id: str, now: datetime) -> None:
@@ -125,7 +125,7 @@ async def reminder_candidates(session: AsyncSession, campaign_id: str, kind: str
         P.id.not_in(answered),
         P.id.not_in(reminded),
     )
-    return [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[attr-defined]
+    return [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[call-overload,attr-defined]
 
 
 async def tz_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str | None]:
@@ -133,13 +133,13 @@ async def tz_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, s
     out: dict[int, str | None] = {}
     for start in range(0, len(ids), CHUNK):
         stmt = select(P.id, P.tz).where(P.id.in_(ids[start : start + CHUNK]))
-        out.update({int(i): tz for i, tz in (await session.exec(stmt)).all()})  # type: ignore[attr-defined]
+        out.update({int(i): tz for i, tz in (await session.exec(stmt)).all()})  # type: ignore[call-overload,attr-defined]
     return out
 
 
 async def existing_reminder_kinds(session: AsyncSession, campaign_id: str) -> set[str]:
     stmt = select(D.kind).where(D.campaign_id == campaign_id, D.kind.like("reminder%")).distinct()
-    return set((await session.exec(stmt)).scalars().all())  # type: ignore[attr-defined]
+    return set((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload,attr-defined]
 
 
 async def close_campaign(session: AsyncSession, campaign_id: str, now: datetime) -> bool:
@@ -225,7 +225,7 @@ async def count_due(session: AsyncSession, now: datetime) -> int:
             )
         )
     )
-    return int((await session.exec(stmt)).scalar_one())  # type: ignore[attr-defined]
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[call-overload,attr-defined]
 
 
 async def delivery_counts(session: AsyncSession, campaign_id: str) -> dict[tuple[str, str], int]:
