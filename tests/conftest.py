@@ -23,8 +23,8 @@ from bot.config import Settings, load_settings
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
 from bot.slack.double import SlackDouble
-from storage.db import Database, async_url
 from bot.slack.simulator import SlackSender
+from storage.db import Database, async_url
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core import quarters
 from bot.core.disclosures import InvalidDisclosure
 from bot.core.services import Services
 from bot.core.vocabulary import COVERT_REASONS, TOOL_KINDS, WORK_KINDS
@@ -23,7 +24,6 @@ EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
 MENTION = re.compile(r"<[@!#][^>]*>|@[\w.-]+")
 USER_ID = re.compile(r"\b[UW][A-Z0-9]{6,}\b")
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
-QUARTER = re.compile(r"\d{4}Q[1-4]")
 
 
 @dataclass
@@ -60,10 +60,9 @@ class Demand:
 
 
 def check_quarter(quarter: str) -> str:
-    value = quarter.strip().upper()
-    if not QUARTER.fullmatch(value):
+    if not quarters.is_quarter(quarter):
         raise InvalidDisclosure({"quarter": "A quarter looks like 2026Q4."})
-    return value
+    return quarters.normalise_quarter(quarter)
 
 
 class Scrubber:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core import quarters
 from bot.core.services import Services
 from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
 from storage.models import Disclosure, DisclosureContact, DisclosureReply
@@ -169,10 +170,6 @@ def claim_hash(services: Services, code: str) -> str:
 # ---------------------------------------------------------------- submission
 
 
-def calendar_quarter(moment: datetime) -> str:
-    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
-
-
 async def submit(
     services: Services,
     form: DisclosureForm,
@@ -192,7 +189,7 @@ async def submit(
     try:
         async with services.db.session() as session:
             quarter = await q.open_campaign_id(session, campaign_id)
-            quarter = quarter or calendar_quarter(services.clock())
+            quarter = quarter or quarters.quarter_of(services.clock())
             if services.db.is_postgres:
                 await q.lock_quarter(session, quarter)
             if await q.guard_seen(session, guard):
@@ -210,7 +207,7 @@ async def submit(
             if services.db.is_postgres:
                 await q.shuffle_quarter(session, quarter, row.id)
     except IntegrityError:  # the same nonce raced in from a second request: already stored
-        return Submitted(code, calendar_quarter(services.clock()), duplicate=True)
+        return Submitted(code, quarters.quarter_of(services.clock()), duplicate=True)
     return Submitted(code, quarter)
 
 
@@ -312,7 +309,7 @@ async def current_quarter(services: Services) -> str:
     """The open campaign's quarter, else the calendar quarter: where new disclosures go."""
     async with services.db.session() as session:
         open_id = await q.open_campaign_id(session, None)
-    return open_id or calendar_quarter(services.clock())
+    return open_id or quarters.quarter_of(services.clock())
 
 
 async def forget_contact(services: Services, chat_user_id: str) -> int:

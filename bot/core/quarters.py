@@ -31,6 +31,10 @@ def parse_quarter(label: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def is_quarter(label: str) -> bool:
+    return bool(_LABEL.match(label.strip().upper()))
+
+
 def normalise_quarter(label: str) -> str:
     year, number = parse_quarter(label)
     return f"{year}Q{number}"

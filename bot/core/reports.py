@@ -14,9 +14,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.core.signals import org_signals
 from bot.core.stage import STAGE_NAMES, StageReport, assess, load_thresholds, stage_history
 from bot.core.vocabulary import GATES
@@ -27,6 +24,10 @@ SHARES = (("response_rate", "Response rate"), ("breadth", "With an example"),
 
 def chart_png(report: StageReport) -> bytes:
     """Stage over quarters (top) and the key shares plus production use cases (bottom)."""
+    # Imported here: matplotlib costs a second at import, which every CLI command would pay.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     trend = report.trend or [{"quarter": report.quarter, "stage": report.stage}]
     quarters = [p["quarter"] for p in trend]
     fig = Figure(figsize=(8, 6), dpi=100)

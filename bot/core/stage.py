@@ -7,15 +7,14 @@ the chart and the HTML report), so they can never disagree.
 from __future__ import annotations
 
 import asyncio
-import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from bot.core import facts as facts_core
+from bot.core import quarters
 from bot.core import signals as signals_core
 from bot.core import stage_rules as rules
 from bot.core.diagnostic import answer_diagnostic
@@ -29,7 +28,6 @@ STAGE_NAMES = {
     4: "AI as infrastructure",
     5: "AI as default",
 }
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 class ThresholdsError(ValueError):
@@ -54,19 +52,6 @@ def load_thresholds(override_file: str = "") -> dict[str, Any]:
             raise ThresholdsError(f"stage thresholds file: unknown keys {sorted(unknown)}")
         merged[section].update(values)
     return merged
-
-
-def current_quarter(moment: datetime) -> str:
-    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
-
-
-def quarter_end(quarter: str) -> datetime | None:
-    """The first instant after the quarter; None for a label that is not YYYYQn."""
-    match = QUARTER_RE.match(quarter)
-    if not match:
-        return None
-    year, n = int(match.group(1)), int(match.group(2))
-    return datetime(year + (n == 4), 1 if n == 4 else 3 * n + 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -156,8 +141,9 @@ def _evidence(est: _Estimate, facts: Facts, sig: Signals) -> list[dict[str, Any]
 
 
 def _facts_for(quarter: str, latest: str, history: list[Any], now: Facts) -> Facts:
-    end = quarter_end(quarter)
-    return now if quarter == latest or end is None else facts_core.facts_as_of(history, end)
+    if quarter == latest or not quarters.is_quarter(quarter):
+        return now
+    return facts_core.facts_as_of(history, quarters.quarter_end(quarter))
 
 
 def stages(
@@ -218,7 +204,8 @@ async def assess(services: Any, quarter: str | None = None) -> StageReport:
         ),
         facts_core.facts_and_history(services),
     )
-    quarter = quarter or (list(by_quarter)[-1] if by_quarter else current_quarter(services.clock()))
+    latest = list(by_quarter)[-1] if by_quarter else quarters.quarter_of(services.clock())
+    quarter = quarter or latest
     series = [s for q, s in by_quarter.items() if q <= quarter]
     if not series or series[-1].quarter != quarter:
         people = next(iter(by_quarter.values())).people if by_quarter else 0

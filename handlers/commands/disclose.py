@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import disclosure_reports as reports
-from bot.core import disclosures
+from bot.core import disclosures, quarters
 from bot.core.disclosures import ClaimAnswer, InvalidDisclosure, NotFound
 from bot.core.services import Services
 from handlers.actions.disclosure import open_modal
@@ -99,7 +99,7 @@ async def _admin_action(services: Services, action: str, rest: str, user_id: str
         return "Reply saved. Whoever holds that disclosure's claim code can now read it."
     if action == "note":
         first, _, body = rest.partition(" ")
-        quarter = first if reports.QUARTER.fullmatch(first.upper()) else ""
+        quarter = first if quarters.is_quarter(first) else ""
         body = body if quarter else rest
         quarter = quarter or await disclosures.current_quarter(services)
         await disclosures.publish_note(services, quarter, body, user_id)

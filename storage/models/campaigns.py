@@ -36,6 +36,8 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("campaign_id", "person_id", "kind", name="uq_delivery_once"),
         Index("ix_delivery_due", "status", "due_at"),
         Index("ix_delivery_campaign_status", "campaign_id", "status"),
+        # Covers the participation counts (prompted, delivered) without touching the table.
+        Index("ix_delivery_campaign_kind_status", "campaign_id", "kind", "status", "person_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,6 +63,17 @@ class Answer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "person_id", name="uq_answer_once"),
         Index("ix_answer_quarter_team", "quarter", "team_id"),
+        # Covers the use-case aggregation (repeatable and production use cases per quarter).
+        Index(
+            "ix_answer_quarter_kind_usecase",
+            "quarter",
+            "work_kind",
+            "team_id",
+            "has_example",
+            "establishment",
+            "continues_without_me",
+            "spread",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,12 +14,20 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel
 
+from bot.core.vocabulary import COVERT_REASONS
 from storage.types import UTCDateTime, utcnow
 
 
 class Disclosure(SQLModel, table=True):
     __table_args__ = (
         Index("ix_disclosure_quarter_team", "quarter", "team_id"),
+        # Covers the gate counts; it orders by content only, never by time of arrival.
+        Index(
+            "ix_disclosure_quarter_team_reasons",
+            "quarter",
+            "team_id",
+            *(f"reason_{key}" for key in COVERT_REASONS),
+        ),
         {"sqlite_with_rowid": False},
     )
 

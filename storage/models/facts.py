@@ -19,7 +19,7 @@ class OrgFact(SQLModel, table=True):
 
 
 class FactChange(SQLModel, table=True):
-    """Every change to a fact, with who and when: the stage depends on facts, so they are audited."""
+    """Every change to a fact, with who and when: the stage rests on facts, so they are audited."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 07:05:33.387596
+Create Date: 2026-11-27 07:54:21.713094
 """
 from collections.abc import Sequence
 
@@ -105,6 +105,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('disclosure', schema=None) as batch_op:
         batch_op.create_index('ix_disclosure_quarter_team', ['quarter', 'team_id'], unique=False)
+        batch_op.create_index('ix_disclosure_quarter_team_reasons', ['quarter', 'team_id', 'reason_no_approved_tool', 'reason_procurement', 'reason_review_slow', 'reason_rules_unclear', 'reason_fear_of_blame', 'reason_did_not_matter'], unique=False)
         batch_op.create_index(batch_op.f('ix_disclosure_tool_key'), ['tool_key'], unique=False)
 
     op.create_table('person',
@@ -161,6 +162,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('ix_answer_quarter_kind_usecase', ['quarter', 'work_kind', 'team_id', 'has_example', 'establishment', 'continues_without_me', 'spread'], unique=False)
         batch_op.create_index('ix_answer_quarter_team', ['quarter', 'team_id'], unique=False)
 
     op.create_table('delivery',
@@ -183,6 +185,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('campaign_id', 'person_id', 'kind', name='uq_delivery_once')
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_campaign_kind_status', ['campaign_id', 'kind', 'status', 'person_id'], unique=False)
         batch_op.create_index('ix_delivery_campaign_status', ['campaign_id', 'status'], unique=False)
         batch_op.create_index('ix_delivery_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_person_id'), ['person_id'], unique=False)
@@ -221,10 +224,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_delivery_person_id'))
         batch_op.drop_index('ix_delivery_due')
         batch_op.drop_index('ix_delivery_campaign_status')
+        batch_op.drop_index('ix_delivery_campaign_kind_status')
 
     op.drop_table('delivery')
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.drop_index('ix_answer_quarter_team')
+        batch_op.drop_index('ix_answer_quarter_kind_usecase')
         batch_op.drop_index(batch_op.f('ix_answer_person_id'))
 
     op.drop_table('answer')
@@ -235,6 +240,7 @@ def downgrade() -> None:
     op.drop_table('person')
     with op.batch_alter_table('disclosure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disclosure_tool_key'))
+        batch_op.drop_index('ix_disclosure_quarter_team_reasons')
         batch_op.drop_index('ix_disclosure_quarter_team')
 
     op.drop_table('disclosure')
