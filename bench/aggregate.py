@@ -103,7 +103,7 @@ async def _load_directory(conn: Any, people: int) -> None:
          "reminder_days": "5,10", "created_at": NOW} for q in QUARTERS])  # fmt: skip
 
 
-async def load(url: str, people: int, indexes: bool) -> dict[str, Any]:
+async def load(url: str, people: int) -> dict[str, Any]:
     db = Database(url)
     await db.migrate()
     rng = random.Random(42)
@@ -128,34 +128,10 @@ async def load(url: str, people: int, indexes: bool) -> dict[str, Any]:
         counts["answers"] += len(answers)
         counts["disclosures"] += len(covert)
         counts["deliveries"] += len(deliveries)
-    if indexes:
-        await _create_indexes(db)
     async with db.engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
     await db.dispose()
     return {**counts, "load_s": round(time.perf_counter() - started, 1)}
-
-
-PROPOSED_INDEXES = [
-    # Answer (engineer A's model): use cases and kinds of work per quarter from the index alone
-    # (the two GROUP BY quarter, team, kind queries stop sorting the whole table).
-    "CREATE INDEX IF NOT EXISTS ix_answer_quarter_kind_usecase ON answer (quarter, work_kind, "
-    "team_id, has_example, establishment, continues_without_me, spread)",
-    # Delivery (engineer A's model): prompted counts per campaign from the index alone.
-    "CREATE INDEX IF NOT EXISTS ix_delivery_campaign_kind_status "
-    "ON delivery (campaign_id, kind, status, person_id)",
-    # Disclosure (engineer B's model): reasons per quarter/team from the index alone; the
-    # table is WITHOUT ROWID with random keys, so each row lookup is a random b-tree probe.
-    "CREATE INDEX IF NOT EXISTS ix_disclosure_quarter_team_reasons ON disclosure (quarter, "
-    "team_id, reason_no_approved_tool, reason_procurement, reason_review_slow, "
-    "reason_rules_unclear, reason_fear_of_blame, reason_did_not_matter)",
-]
-
-
-async def _create_indexes(db: Database) -> None:
-    async with db.engine.begin() as conn:
-        for statement in PROPOSED_INDEXES:
-            await conn.execute(text(statement))
 
 
 async def _timed(work: Any, runs: int) -> float:
@@ -218,13 +194,12 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-indexes", action="store_true", help="skip the proposed indexes")
     parser.add_argument("--child", choices=("load", "measure"))
     parser.add_argument("--url")
     parser.add_argument("--people", type=int, default=0)
     args = parser.parse_args()
     if args.child == "load":
-        print(json.dumps(asyncio.run(load(args.url, args.people, not args.no_indexes))))
+        print(json.dumps(asyncio.run(load(args.url, args.people))))
         return
     if args.child == "measure":
         print(json.dumps(asyncio.run(measure(args.url, args.runs))))
@@ -236,8 +211,7 @@ def main() -> None:
         for backend in args.backends.split(","):
             for people in (int(s) for s in args.sizes.split(",")):
                 url = _fresh_database(backend, Path(scratch), people)
-                flags = ["--no-indexes"] if args.no_indexes else []
-                loaded = _child("--child", "load", "--url", url, "--people", str(people), *flags)
+                loaded = _child("--child", "load", "--url", url, "--people", str(people))
                 m = _child("--child", "measure", "--url", url, "--runs", str(args.runs))
                 print(f"| {backend} | {people} | {loaded['answers']} | {loaded['disclosures']} "
                       f"| {loaded['load_s']} | {m['baseline_s'] * 1000:.0f} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import pytest
 
 from bot.slack.double import SlackDouble
 from bot.slack.simulator import SlackSender
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, database_url_for_tests
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, database_url_for_tests, eventually
 
 
 def free_port() -> int:
@@ -90,3 +91,46 @@ async def test_serve_refuses_to_start_without_secrets(tmp_path: Path) -> None:
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
     assert "SLACK_BOT_TOKEN" in err.decode() and "SLACK_SIGNING_SECRET" in err.decode()
+
+
+async def test_socket_mode_receives_commands_over_a_websocket_and_keeps_health(
+    slack: SlackDouble, tmp_path: Path
+) -> None:
+    """With SLACK_APP_TOKEN set, serve dials Slack (the double) and serves only /healthz."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-test-token",
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": database_url_for_tests(tmp_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+    env.pop("SLACK_SIGNING_SECRET", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", "--no-scheduler",
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert await wait_healthy(url, process) == 200
+        await eventually(lambda: slack.socket_connections > 0, timeout=15)
+        command = {
+            "command": "/ai-stage", "text": "help", "user_id": "U001", "team_id": "T0DOUBLE",
+            "channel_id": "DU001", "trigger_id": "1.2.socket",
+            "response_url": slack.response_url_base + "/socket-1", "api_app_id": "A0LEVERAGE",
+        }  # fmt: skip
+        envelope = await slack.push_envelope("slash_commands", command)
+        await eventually(lambda: envelope in slack.socket_acks, timeout=10)
+        replies = await eventually(lambda: slack.responses_to("socket-1"), timeout=10)
+        assert "/ai-stage" in json.dumps(replies)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url + "/slack/events", data="x") as response,
+        ):
+            assert response.status in (404, 405)  # no HTTP endpoint in Socket Mode
+        assert len(slack.ok_calls("apps.connections.open")) >= 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=15) == 0

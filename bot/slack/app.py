@@ -40,15 +40,19 @@ def wire_slack(services: Services) -> AsyncWebClient:
     return client
 
 
-def create_bolt_app(services: Services, client: AsyncWebClient | None = None) -> AsyncApp:
+def create_bolt_app(
+    services: Services, client: AsyncWebClient | None = None, *, socket_mode: bool = False
+) -> AsyncApp:
+    """In Socket Mode Slack's requests arrive over our own authenticated websocket, so there
+    is no signature to verify and no signing secret is needed."""
     cap_payload_loggers()
     settings = services.settings
     app = AsyncApp(
         client=client or wire_slack(services),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=None if socket_mode else settings.slack_signing_secret.get_secret_value(),
         logger=logging.getLogger(BOLT_APP_LOGGER),
         raise_error_for_unhandled_request=False,
-        request_verification_enabled=True,
+        request_verification_enabled=not socket_mode,
     )
 
     async def inject_services(context: Any, next: Any) -> None:
@@ -83,9 +87,9 @@ def create_web_app(
             return web.json_response({"status": "ok", "database": "up"})
         return web.json_response({"status": "degraded", "database": "down"}, status=503)
 
-    verifier = SignatureVerifier(services.settings.slack_signing_secret.get_secret_value())
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     if serve_events:
+        verifier = SignatureVerifier(services.settings.slack_signing_secret.get_secret_value())
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, health)
     return web_app

@@ -243,6 +243,9 @@ class SlackDouble:
         self.opened_views: list[dict[str, Any]] = []
         self.pushed_views: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # posts to response_url, as respond() makes
+        # Socket Mode: connected app websockets and the acks they sent, by envelope id.
+        self.socket_acks: dict[str, dict[str, Any]] = {}
+        self._sockets: list[web.WebSocketResponse] = []
         self._buckets = {m: _TokenBucket(r, b) for m, (r, b) in (rate_limits or {}).items()}
         self._faults: dict[str, deque[_Fault]] = {}
         self._expired_triggers: set[str] = set()
@@ -276,6 +279,7 @@ class SlackDouble:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_get("/socket-mode", self._handle_socket)
         # access_log=None: per-request logging dominates cost in 10k-message fan-out runs.
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -288,6 +292,8 @@ class SlackDouble:
         return self.base_url
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -430,6 +436,9 @@ class SlackDouble:
 
     def _process(self, method: str, args: dict[str, Any], authorization: str) -> dict[str, Any]:
         self._raise_injected_fault(method)
+        if method == "apps.connections.open":
+            self._authenticate_app_token(args, authorization)
+            return {"ok": True, "url": f"{self._ws_origin}/socket-mode"}
         self._authenticate(args, authorization)
         self._throttle(method)
         handler = self._handlers.get(method)
@@ -457,6 +466,13 @@ class SlackDouble:
             raise _ApiError("not_authed")
         if not str(token).startswith(self.bot_token_prefix):
             raise _ApiError("invalid_auth")
+
+    def _authenticate_app_token(self, args: dict[str, Any], authorization: str) -> None:
+        """apps.connections.open takes the app-level token (`xapp-`), not the bot token."""
+        scheme, _, bearer = authorization.partition(" ")
+        token = bearer.strip() if scheme.lower() == "bearer" else args.pop("token", "")
+        if not str(token).startswith("xapp-"):
+            raise _ApiError("invalid_auth" if token else "not_authed")
 
     def _throttle(self, method: str) -> None:
         bucket = self._buckets.get(method)
@@ -490,6 +506,50 @@ class SlackDouble:
         self.calls.append(Call("upload", args, at, status, status == 200))
         text = f"OK - {len(content)}" if status == 200 else "file not found"
         return web.Response(text=text, status=status, content_type="text/plain")
+
+    @property
+    def _ws_origin(self) -> str:
+        return str(self._origin).replace("http://", "ws://", 1)
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: say hello, then record every ack the app sends back."""
+        socket = web.WebSocketResponse(heartbeat=None)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": len(self._sockets)})
+        async for message in socket:
+            if message.type != web.WSMsgType.TEXT:
+                continue
+            try:
+                ack = json.loads(message.data)
+            except ValueError:
+                continue
+            if isinstance(ack, dict) and ack.get("envelope_id"):
+                self.socket_acks[str(ack["envelope_id"])] = ack
+        self._sockets.remove(socket)
+        return socket
+
+    @property
+    def socket_connections(self) -> int:
+        return len(self._sockets)
+
+    async def push_envelope(self, envelope_type: str, payload: dict[str, Any]) -> str:
+        """Send an event, slash command or interaction over Socket Mode, as Slack would."""
+        if not self._sockets:
+            raise RuntimeError("no Socket Mode connection is open")
+        self._counter += 1
+        envelope_id = f"env-{self._counter}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return envelope_id
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """A `response_url` post (what Bolt's `respond()` sends): validated, then recorded."""

@@ -24,7 +24,7 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
     """Serve until SIGINT/SIGTERM; migrations run first so a new install needs no extra step."""
     settings = services.settings
     await services.db.migrate()
-    bolt_app = create_bolt_app(services)
+    bolt_app = create_bolt_app(services, socket_mode=socket_mode)
     web_app = create_web_app(services, bolt_app, serve_events=not socket_mode)
     socket_handler = None
     if socket_mode:
