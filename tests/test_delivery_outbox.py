@@ -111,6 +111,22 @@ async def test_server_error_is_retried_after_reconciling(
     assert prompt_counts(slack, org.user_ids) == [1] * 3
 
 
+async def test_server_error_after_a_successful_post_is_not_sent_twice(
+    services: Services, slack: SlackDouble
+) -> None:
+    """Slack posted the DM, then answered 500: the retry finds it in history instead."""
+    org = await started(services, slack, size=3)
+    slack.fail_next("chat.postMessage", http_status=500, error="internal_error", after_effect=True)
+    report = await run_due_deliveries(services)
+    assert (report.sent, report.retried) == (2, 1)
+    at(services, utcnow() + timedelta(minutes=2))
+    again = await run_due_deliveries(services)
+    assert again.handled == 1 and again.sent == 0
+    assert prompt_counts(slack, org.user_ids) == [1] * 3
+    assert len(slack.ok_calls("chat.postMessage")) == 2  # the ambiguous post was not repeated
+    assert {r.status for r in await deliveries(services, kind="prompt")} == {"sent"}
+
+
 async def test_permanent_failures_are_recorded_with_reason(
     services: Services, slack: SlackDouble
 ) -> None:

@@ -40,22 +40,25 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 class ProgressBar:
-    """A plain-text bar on stderr, redrawn at most ten times a second."""
+    """A plain-text bar on stderr: redrawn ten times a second on a terminal; in a log file
+    (cron, CI) one line every five seconds, so the log stays readable."""
 
     def __init__(self, stream: Any = sys.stderr) -> None:
         self.stream = stream
         self.last = 0.0
+        self.live = bool(getattr(stream, "isatty", lambda: False)())
+        self.interval = 0.1 if self.live else 5.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if done < total and now - self.last < 0.1:
+        if done < total and now - self.last < self.interval:
             return
         self.last = now
         filled = BAR_WIDTH * done // total if total else BAR_WIDTH
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total}")
-        if done >= total:
-            self.stream.write("\n")
+        start = "\r" if self.live else ""
+        end = "\n" if done >= total or not self.live else ""
+        self.stream.write(f"{start}[{bar}] {done}/{total}{end}")
         self.stream.flush()
 
 

@@ -74,6 +74,7 @@ class _Fault:
     http_status: int
     error: str
     retry_after: int | None
+    after_effect: bool = False
 
 
 @dataclass(slots=True)
@@ -370,10 +371,15 @@ class SlackDouble:
         http_status: int = 200,
         error: str = "internal_error",
         retry_after: int | None = None,
+        after_effect: bool = False,
     ) -> None:
-        """Queue ``count`` failures for ``method``; they fire before auth and rate limiting."""
+        """Queue ``count`` failures for ``method``; they fire before auth and rate limiting.
+
+        With ``after_effect`` the call *succeeds* (a message is really posted) and only then
+        answers with the error: the ambiguous 5xx a sender must not blindly retry.
+        """
         queue = self._faults.setdefault(method, deque())
-        queue.extend(_Fault(http_status, error, retry_after) for _ in range(count))
+        queue.extend(_Fault(http_status, error, retry_after, after_effect) for _ in range(count))
 
     def expire_trigger(self, trigger_id: str) -> None:
         self._expired_triggers.add(trigger_id)
@@ -445,13 +451,20 @@ class SlackDouble:
         if handler is None:
             raise _ApiError("unknown_method", extra={"req_method": method})
         self._decode_json_fields(args)
-        return {"ok": True, **handler(args)}
+        result = {"ok": True, **handler(args)}
+        self._raise_injected_fault(method, after_effect=True)
+        return result
 
-    def _raise_injected_fault(self, method: str) -> None:
+    def _take_fault(self, method: str, *, after_effect: bool) -> _Fault | None:
         queue = self._faults.get(method)
-        if not queue:
+        if not queue or queue[0].after_effect != after_effect:
+            return None
+        return queue.popleft()
+
+    def _raise_injected_fault(self, method: str, *, after_effect: bool = False) -> None:
+        fault = self._take_fault(method, after_effect=after_effect)
+        if fault is None:
             return
-        fault = queue.popleft()
         headers = {}
         if fault.http_status == 429 or fault.retry_after is not None:
             headers["Retry-After"] = str(max(1, fault.retry_after or 1))
