@@ -39,26 +39,33 @@ async def wait_healthy(url: str, process: asyncio.subprocess.Process) -> int:
     raise AssertionError("serve never answered /healthz")
 
 
-@pytest.fixture
-async def served(
-    slack: SlackDouble, tmp_path: Path
-) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+async def start_serve(
+    slack: SlackDouble, tmp_path: Path, secrets: dict[str, str]
+) -> tuple[str, asyncio.subprocess.Process]:
+    """`leverage-bot serve` in a child process, configured only through its environment."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": database_url_for_tests(tmp_path),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    env.pop("SLACK_APP_TOKEN", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url_for_tests(tmp_path),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        **secrets,
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "serve", "--no-scheduler",
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    yield f"http://127.0.0.1:{port}", process
+    return f"http://127.0.0.1:{port}", process
+
+
+@pytest.fixture
+async def served(
+    slack: SlackDouble, tmp_path: Path
+) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    url, process = await start_serve(slack, tmp_path, {"SLACK_SIGNING_SECRET": SIGNING_SECRET})
+    yield url, process
     if process.returncode is None:
         process.kill()
         await process.wait()
@@ -97,23 +104,8 @@ async def test_socket_mode_receives_commands_over_a_websocket_and_keeps_health(
     slack: SlackDouble, tmp_path: Path
 ) -> None:
     """With SLACK_APP_TOKEN set, serve dials Slack (the double) and serves only /healthz."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": "xapp-test-token",
-        "SLACK_API_URL": slack.base_url,
-        "DATABASE_URL": database_url_for_tests(tmp_path),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    env.pop("SLACK_SIGNING_SECRET", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", "--no-scheduler",
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    url, process = await start_serve(slack, tmp_path, {"SLACK_APP_TOKEN": "xapp-test-token"})
     try:
-        url = f"http://127.0.0.1:{port}"
         assert await wait_healthy(url, process) == 200
         await eventually(lambda: slack.socket_connections > 0, timeout=15)
         command = {
