@@ -75,9 +75,9 @@ async def viewer(services: Any, chat_user_id: str) -> tuple[int | None, bool]:
     """Who is asking: their directory id (None when not in it) and whether they manage anyone."""
     async with services.db.session() as session:
         person = await org_q.person_by_slack_id(session, chat_user_id)
-        if person is None:
+        if person is None or person.id is None:
             return None, False
-        return int(person.id), bool(await org_q.managed_team_ids(session, int(person.id)))
+        return person.id, bool(await org_q.managed_team_ids(session, person.id))
 
 
 async def latest_quarter(services: Any) -> str:

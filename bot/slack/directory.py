@@ -45,8 +45,9 @@ class SlackDirectory:
 
     async def list_groups(self) -> list[ChatGroup]:
         response = await self.client.usergroups_list(include_users=True)
-        groups = []
-        for group in response.get("usergroups", []):
+        groups: list[ChatGroup] = []
+        found: list[dict[str, Any]] = response.get("usergroups", [])
+        for group in found:
             members = group.get("users")
             if members is None:
                 listing = await self.client.usergroups_users_list(usergroup=group["id"])

@@ -54,10 +54,10 @@ class SlackSender:
             if signature is not None
             else self.signer.generate_signature(timestamp=ts, body=body)
         )
-        all_headers = {
+        all_headers: dict[str, str] = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": sig,
+            "X-Slack-Signature": sig or "",
             **(headers or {}),
         }
         if self._session is None:
