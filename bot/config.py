@@ -52,6 +52,19 @@ class Settings(BaseSettings):
             raise ValueError("LEVERAGE_MIN_GROUP_SIZE may not be below 3")
         return value
 
+    @field_validator("campaign_cron")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        """Fail at start-up, not on the quarter's morning, when the schedule does not parse."""
+        if value != "second-tuesday-last-month":
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value, timezone="UTC")
+            except ValueError as error:
+                raise ValueError(f"not a five-field crontab ({error})") from None
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +59,24 @@ def test_unknown_command_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variable, value, expected",
+    [
+        ("LEVERAGE_MIN_GROUP_SIZE", "2", "may not be below 3"),
+        ("LEVERAGE_CAMPAIGN_SCHEDULE", "every tuesday", "not a five-field crontab"),
+        ("PORT", "not-a-port", "PORT"),
+    ],
+)
+def test_bad_configuration_is_a_plain_message(
+    variable: str, value: str, expected: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, variable: value, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "stage"],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "configuration error" in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.stderr

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot.cli import campaign, demo, disclosures, org, serve, stage
 from bot.cli.common import CliError
 
@@ -32,4 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except CliError as error:
         print(f"leverage-bot: {error}", file=sys.stderr)
+        return 2
+    except ValidationError as error:  # a setting from the environment or .env is invalid
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        print(f"leverage-bot: configuration error: {problems}", file=sys.stderr)
         return 2
