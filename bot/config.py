@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     stage_thresholds_file: str = Field(default="", alias="LEVERAGE_STAGE_THRESHOLDS")
     fanout_rate_per_second: float = Field(default=5.0, alias="LEVERAGE_FANOUT_RATE", gt=0)
     fanout_concurrency: int = Field(default=8, alias="LEVERAGE_FANOUT_CONCURRENCY", ge=1)
-    # A secret that keys one-way hashes (claim codes, duplicate-submit guards); generated per
-    # install if unset. Changing it only invalidates open claim codes.
+    # A secret that keys one-way hashes (claim codes, duplicate-submit guards); derived from the
+    # signing secret (or, in Socket Mode, the bot token) if unset. Changing it only invalidates
+    # open claim codes.
     hash_key: SecretStr = Field(default=SecretStr(""), alias="LEVERAGE_HASH_KEY")
 
     @field_validator("min_group_size")

@@ -114,6 +114,22 @@ async def test_missing_signature_headers_are_refused(app_url: str, slack: SlackD
         ("payload=" + json.dumps({"type": "block_actions"}), "application/x-www-form-urlencoded"),
         ("", "application/x-www-form-urlencoded"),
         ("command=%2Fai-unknown&text=x&user_id=U1", "application/x-www-form-urlencoded"),
+        (
+            "payload="
+            + json.dumps({"type": "view_submission", "user": {"id": "U1"}, "view": "a string"}),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            "payload="
+            + json.dumps(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "view": {"callback_id": "leverage_answer", "state": {"values": [{"x": 1}]}},
+                }
+            ),
+            "application/x-www-form-urlencoded",
+        ),
     ],
     ids=[
         "bad-payload-json",
@@ -121,6 +137,8 @@ async def test_missing_signature_headers_are_refused(app_url: str, slack: SlackD
         "action-without-actions",
         "empty",
         "unknown-command",
+        "view-is-a-string",
+        "state-values-a-list",
     ],
 )
 async def test_malformed_signed_bodies_get_4xx_and_server_stays_healthy(

@@ -195,8 +195,10 @@ async def submit(
             if await q.guard_seen(session, guard):
                 return Submitted(code, quarter, duplicate=True)
             team_id, person_id = await _team_and_person(services, session, chat_user_id)
-            today = services.clock().date()
-            await q.insert_guard(session, guard, today, today + timedelta(GUARD_DAYS))
+            now = services.clock()
+            # Every guard of a quarter expires on the same day, so none dates its submission.
+            expires = quarters.quarter_end(quarters.quarter_of(now)).date()
+            await q.insert_guard(session, guard, now.date(), expires + timedelta(GUARD_DAYS))
             contact = None
             if form.contact_ok and chat_user_id:
                 contact = DisclosureContact(

@@ -36,7 +36,20 @@ class Services:
 
     def keyed_hash(self, value: str) -> str:
         """HMAC-SHA256 under the install's key: for claim codes and submit guards, never names."""
-        key = self.settings.hash_key.get_secret_value() or (
-            "derived:" + self.settings.slack_signing_secret.get_secret_value()
-        )
-        return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._hash_key(), value.encode(), hashlib.sha256).hexdigest()
+
+    def _hash_key(self) -> bytes:
+        """`LEVERAGE_HASH_KEY`, else a key derived from a Slack secret this install already has.
+
+        Never a constant: a public key would let anyone who sees a form's nonce compute its
+        claim code. Rotating the secret it derives from only invalidates open claim codes.
+        """
+        settings = self.settings
+        for label, secret in (
+            ("explicit", settings.hash_key),
+            ("signing-secret", settings.slack_signing_secret),
+            ("bot-token", settings.slack_bot_token),
+        ):
+            if secret.get_secret_value():
+                return f"{label}:{secret.get_secret_value()}".encode()
+        raise RuntimeError("no key for one-way hashes: set LEVERAGE_HASH_KEY")

@@ -79,7 +79,11 @@ def create_web_app(
             return web.json_response({"error": "body is not UTF-8"}, status=400)
         except ValueError:  # JSON that does not parse: Bolt gives up before verifying
             return await _unparseable(request, verifier)
-        bolt_response = await bolt_app.async_dispatch(bolt_request)
+        try:
+            bolt_response = await bolt_app.async_dispatch(bolt_request)
+        except Exception as error:  # a payload shaped unlike anything Slack sends
+            logger.warning("unprocessable request: %s", type(error).__name__)
+            return await _unparseable(request, verifier, "payload is not shaped as Slack's")
         return await to_aiohttp_response(bolt_response)
 
     async def health(_request: web.Request) -> web.Response:
@@ -95,9 +99,11 @@ def create_web_app(
     return web_app
 
 
-async def _unparseable(request: web.Request, verifier: SignatureVerifier) -> web.Response:
+async def _unparseable(
+    request: web.Request, verifier: SignatureVerifier, problem: str = "body is not valid JSON"
+) -> web.Response:
     """401 for a request Slack did not sign, 400 for a signed one whose body is broken."""
     body = await request.text()
     if not verifier.is_valid_request(body, dict(request.headers)):
         return web.json_response({"error": "invalid request signature"}, status=401)
-    return web.json_response({"error": "body is not valid JSON"}, status=400)
+    return web.json_response({"error": problem}, status=400)

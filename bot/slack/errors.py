@@ -31,8 +31,14 @@ def is_database_error(error: BaseException) -> bool:
 
 
 def _first_input_block(body: dict[str, Any]) -> str | None:
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    return next(iter(values), None)
+    """The block to hang an error on; None for a view that is not shaped as Slack's."""
+    view = body.get("view")
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        return None
+    first = next(iter(values), None)
+    return first if isinstance(first, str) else None
 
 
 async def on_listener_error(
@@ -49,6 +55,8 @@ async def on_listener_error(
     logger.error("listener failed: %s", type(error).__name__)
     message = DATABASE_DOWN if is_database_error(error) else SOMETHING_FAILED
     if response is not None and body.get("type") == "view_submission":
+        if not isinstance(body.get("view"), dict):
+            return BoltResponse(status=400, body='{"error": "view is not shaped as Slack\'s"}')
         block_id = _first_input_block(body)
         if block_id:
             errors = {"response_action": "errors", "errors": {block_id: message[:150]}}
