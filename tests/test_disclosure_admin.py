@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,13 @@ async def test_below_k_only_counts_are_shown(services: Services) -> None:
     quarter = await _seed_disclosures(services, 4)
     view = await reports.overview(services, quarter)
     assert view.total == 4 and not view.entries_shown and view.entries == []
-    assert view.reasons["no_approved_tool"] == 4
+    # A1: below K disclosures nothing at all is shown, not even a reason or a kind count.
+    assert view.reasons == {} and view.tool_kinds == {} and view.teams == []
     assert await reports.demand(services, quarter) is None
     assert await reports.export(services, quarter) is None
-    assert "at least 5" in reports.render_overview(view)
+    rendered = reports.render_overview(view)
+    assert "at least 5" in rendered and "fewer than 5 so far" in rendered
+    assert " 4" not in rendered and "Why not" not in rendered and "Platform" not in rendered
 
 
 async def test_at_k_entries_appear_without_team_or_free_text(services: Services) -> None:
@@ -103,7 +107,8 @@ async def test_export_scrubs_emails_mentions_and_directory_names(services: Servi
 
 async def test_demand_lists_unapproved_tools_with_their_work(services: Services) -> None:
     await _seed_disclosures(services, 0)
-    for tool, work in [("ChatGPT", "drafting"), ("chat gpt", "coding"), ("Copilot", "coding")]:
+    named = [("ChatGPT", "drafting")] * 5 + [("chat gpt", "coding"), ("Copilot", "coding")] * 2
+    for tool, work in named:
         await _submit(services, None, tool=tool, work_kind=work)
     await _submit(services, None, tool="Approved Thing")
     await _submit(services, None, tool="Approved Thing")
@@ -111,9 +116,17 @@ async def test_demand_lists_unapproved_tools_with_their_work(services: Services)
     assert not await disclosures.approve_tool(services, "Approved Thing")
     items = await reports.demand(services)
     assert items is not None
-    assert [(d.tool, d.count) for d in items] == [("ChatGPT", 2), ("Copilot", 1)]
-    assert items[0].work_kinds == {"drafting": 1, "coding": 1}
-    assert "Approved" not in reports.render_demand(items, 5)
+    # A1: cells below K are withheld: Copilot (2), ChatGPT for coding (2).
+    assert [(d.tool, d.count) for d in items[:1]] == [("ChatGPT", 7)]
+    assert items[0].work_kinds == {"drafting": 5}
+    rendered = reports.render_demand(items, 5)
+    assert "Approved" not in rendered and "Copilot" not in rendered and "coding" not in rendered
+    assert "fewer than 5 times: withheld" in rendered
+    for n in range(3):
+        await _submit(services, None, tool=f"Rare{n}")
+    items = await reports.demand(services)
+    assert items is not None and (items[-1].count, items[-1].work_kinds) == (5, {})
+    assert "other tools (each named fewer than 5 times): 5" in reports.render_demand(items, 5)
 
 
 async def test_slack_admin_list_and_approve(
@@ -127,7 +140,8 @@ async def test_slack_admin_list_and_approve(
     assert "approved catalog" in await ephemeral_reply(slack, 1)
     await sender.command(ids.DISCLOSE_COMMAND, "admin demand", user_id=ADMIN_ID)
     demand = await ephemeral_reply(slack, 2)
-    assert "Tool1" in demand and "Tool0" not in demand
+    assert "Tool1" not in demand and "Tool0" not in demand  # each named once: below K
+    assert "withheld" in demand
 
 
 def _cli(monkeypatch: pytest.MonkeyPatch, services: Services, tmp_path: Path, *argv: str) -> int:
@@ -159,7 +173,9 @@ async def test_cli_export_refuses_below_k_then_exports_scrubbed_json(
     assert await asyncio.to_thread(run, "export", "--quarter", quarter) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 5 and "boss@example.com" not in json.dumps(rows)
-    ident = rows[0]["id"]
+    assert all("id" not in row for row in rows)  # A1: free text cannot be joined to an entry
+    assert await asyncio.to_thread(run, "list", "--quarter", quarter) == 0
+    ident = re.findall(r"`([0-9a-f]+)`", capsys.readouterr().out)[0]
     assert await asyncio.to_thread(run, "reply", ident, "We", "hear", "you") == 0
     assert await asyncio.to_thread(run, "note", quarter, "Licences", "bought") == 0
     assert await asyncio.to_thread(run, "approve-tool", "More0") == 0
@@ -184,3 +200,23 @@ async def test_replies_survive_the_reshuffle_of_later_submissions(services: Serv
         await disclosures.reply(services, "0" * 32, "hello", ADMIN_ID)
     with pytest.raises(disclosures.InvalidDisclosure):
         await disclosures.reply(services, ident, " " * 3, ADMIN_ID)
+
+
+async def test_at_k_small_cells_and_small_team_counts_are_withheld(services: Services) -> None:
+    """A1: at K disclosures, a reason, a kind of tool or a team below K is not shown."""
+    await seed_people(services)
+    for user_id in BIG_IDS[:4]:
+        await _submit(services, user_id)
+    quarter = await _submit(
+        services, None, tool_kind="image", reasons=("fear_of_blame", "no_approved_tool")
+    )
+    view = await reports.overview(services, quarter)
+    assert view.total == 5 and view.entries_shown
+    assert view.reasons == {"no_approved_tool": 5} and view.other_reasons == 0
+    assert view.tool_kinds == {} and view.other_tool_kinds == 5  # writing 4 + image 1
+    assert view.teams == []  # Platform has 6 people but only 4 disclosures
+    # The counts (entries below them carry no team, so they cannot be joined to one).
+    rendered = reports.render_overview(view).split("\n`")[0]
+    assert "afraid of blame" not in rendered and "Image" not in rendered
+    assert "Writing" not in rendered and "By team" not in rendered
+    assert "other (5)" in rendered and "Counts below 5 are withheld" in rendered

@@ -26,7 +26,7 @@ async def test_org_signals_count_what_the_model_needs(services: Services) -> Non
                       continues_without_me="yes", obstacle_no_policy=True)  # fmt: skip
     await add_answers(services.db, Q, b, b_people[3:], has_example=False, example=None)
     await add_disclosures(services.db, Q, 2, reason_no_approved_tool=True, reason_review_slow=True)
-    s = (await org_signals(services))[Q]
+    s = (await org_signals(services, raw=True))[Q]
     assert (s.prompted, s.answered, s.with_example) == (12, 10, 7)
     assert s.response_rate == round(10 / 12, 3) and s.breadth == 0.7
     assert (s.approved, s.not_approved, s.covert) == (6, 1, 2)
@@ -38,6 +38,19 @@ async def test_org_signals_count_what_the_model_needs(services: Services) -> Non
     assert s.gates["procurement"] == 3 + 2  # obstacles + "no approved tool" disclosures
     assert s.gates["policy"] == 3 and s.gates["legal_review"] == 2
     assert s.top_gate == ("procurement", 5)
+    # What anyone may see: every cell below K (people or disclosures) is withheld.
+    shown = (await org_signals(services))[Q]
+    assert shown.answered == 10 and shown.with_example == 7 and shown.approved == 6
+    assert shown.not_approved == 0 and shown.covert == 0 and shown.measured == 0
+    assert shown.breadth is None and shown.sanctioned_share is None  # 3 without / 1 not approved
+    assert shown.themes == {"drafting": 6}  # coding 1 < K and the theme pool 1 < K: omitted
+    assert shown.other == {"gates": 6}  # policy 3 + procurement 3: each < K, pooled they reach K
+    assert shown.gates["legal_review"] == 0 and shown.gates["policy"] == 0
+    assert shown.gates["procurement"] == 0  # the 2 disclosures (< K) are not added
+    data = shown.to_dict()
+    assert data["covert"] is None and data["not_approved"] is None and data["approved"] == 6
+    assert "obstacle_gates" not in data and "reason_gates" not in data
+    assert any("fewer than 5 disclosures so far" in w for w in shown.withheld)
 
 
 async def test_team_slices_honour_k_everywhere(services: Services) -> None:
@@ -51,13 +64,27 @@ async def test_team_slices_honour_k_everywhere(services: Services) -> None:
     mid_slice = slices[0]
     assert mid_slice.answered == 3 and mid_slice.with_example == 0 and mid_slice.themes == {}
     assert mid_slice.covert == 0 and not any(mid_slice.gates.values())
-    assert any("fewer than 5 people answered" in w for w in mid_slice.withheld)
+    assert any("fewer than 5 answers so far" in w for w in mid_slice.withheld)
     assert any("disclosures withheld" in w for w in mid_slice.withheld)
     await add_answers(services.db, Q, mid, mid_people[3:])
     await add_disclosures(services.db, Q, 3, team_id=mid, reason_procurement=True)
     full = (await team_signals(services, Q, [mid, small]))[0]
     assert full.with_example == 8 and full.themes == {"drafting": 8}
-    assert full.covert == 5 and full.gates["procurement"] == 3 and full.withheld == []
+    assert full.covert == 5
+    assert full.withheld == ["gates reported by fewer than 5 people withheld"]
+    assert full.gates["procurement"] == 0 and full.to_dict()["gates"]["procurement"] == 0
+    # A3: inside a team that qualifies, each cell below K is withheld; a pool reaching K shows.
+    cells_team, cells_people = await make_team(services.db, "Cells", 6)
+    await add_answers(services.db, Q, cells_team, cells_people[:3], obstacle_procurement=True,
+                      tool_approved="not_approved")  # fmt: skip
+    await add_answers(services.db, Q, cells_team, cells_people[3:], work_kind="coding")
+    cells = (await team_signals(services, Q, [cells_team]))[0]
+    assert cells.answered == 6 and cells.with_example == 6
+    assert cells.themes == {} and cells.other == {"themes": 6}  # drafting 3 + coding 3
+    assert not any(cells.gates.values()) and "gates" not in cells.other  # procurement 3 < K
+    assert cells.approved == 0 and cells.not_approved == 0 and cells.sanctioned_share is None
+    assert {"approved", "not_approved", "sanctioned_share"} <= set(cells.hidden)
+    assert "figures for fewer than 5 people withheld" in cells.withheld
 
 
 async def test_demand_lists_tools_outside_the_catalog_above_k(services: Services) -> None:
@@ -69,9 +96,11 @@ async def test_demand_lists_tools_outside_the_catalog_above_k(services: Services
                           work_kind="coding")  # fmt: skip
     await add_disclosures(services.db, Q, 2, tool="Rare", tool_key="rare")
     found = await demand(services, Q)
-    assert found[0] == {"tool": "shadowgpt", "kind": "chat_assistant", "count": 6,
-                        "work": {"drafting": 4, "coding": 2}}  # fmt: skip
-    assert found[1]["count"] == 2 and "below the group size" in found[1]["tool"]
+    # Per-kind cells below K are withheld; the pool of rare tools (2 < K) is not shown.
+    assert found == [{"tool": "shadowgpt", "kind": "chat_assistant", "count": 6, "work": {}}]
+    await add_disclosures(services.db, Q, 3, tool="Other", tool_key="other")
+    found = await demand(services, Q)
+    assert found[1] == {"tool": "other tools (each below the group size)", "count": 5}
     assert all(t["tool"] != "copilot" for t in found)
 
 

@@ -48,9 +48,11 @@ async def test_manager_sees_team_figures_and_consented_examples(services: Servic
     summary = await build_team_summary(services, manager, Q)
     text = summary.text
     assert "Eng (7 people)" in text and "Response rate: 5 of 7 (71%)" in text
-    assert "Drafting 2" in text and "Coding 3" in text
-    assert "approved 2, not approved 3" in text
-    assert "Procurement 3" in text
+    # A3: every cell below K is withheld, pooled into "other" only when the pool reaches K.
+    assert "Drafting 2" not in text and "Coding 3" not in text and "other (5)" in text
+    assert "approved withheld, not approved withheld" in text
+    assert "Procurement" not in text and "Gates most reported" not in text
+    assert "figures for fewer than 5 people withheld" in text
     assert "Eng Person 0" in text and "Eng Person 1" in text  # consented, by name
     assert "secret" not in text and "Eng Person 2" not in text
     assert "Eng Person 5" not in text and "Eng Person 6" not in text  # never answered

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot.core import quarters
 from bot.core.disclosures import InvalidDisclosure
 from bot.core.services import Services
+from bot.core.signals import suppress_cells
 from bot.core.vocabulary import COVERT_REASONS, TOOL_KINDS, WORK_KINDS
 from storage.queries import disclosures as q
 
@@ -46,6 +47,9 @@ class Overview:
     tool_kinds: dict[str, int] = field(default_factory=dict)
     teams: list[tuple[str, int]] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    other_reasons: int = 0
+    other_tool_kinds: int = 0
+    cells_withheld: bool = False
 
     @property
     def entries_shown(self) -> bool:
@@ -107,13 +111,18 @@ async def overview(services: Services, quarter: str) -> Overview:
     k = services.min_group_size
     async with services.db.session() as session:
         result = Overview(quarter, await q.quarter_count(session, quarter), k)
-        result.reasons = await q.reason_counts(session, quarter)
-        result.tool_kinds = await q.counts_by(session, quarter, "tool_kind")
-        result.teams = await q.team_counts(session, quarter, k)
-        if result.entries_shown:
-            replied = await q.replied_ids(session, quarter)
-            rows = await q.quarter_disclosures(session, quarter)
-            result.entries = [_entry(row, replied) for row in rows]
+        if not result.entries_shown:
+            return result  # below K disclosures nothing is shown, not even a reason count
+        reasons = await q.reason_counts(session, quarter)
+        tool_kinds = await q.counts_by(session, quarter, "tool_kind")
+        teams = await q.team_counts(session, quarter, k)
+        replied = await q.replied_ids(session, quarter)
+        rows = await q.quarter_disclosures(session, quarter)
+    result.entries = [_entry(row, replied) for row in rows]
+    result.reasons, result.other_reasons, cut_reasons = suppress_cells(reasons, k)
+    result.tool_kinds, result.other_tool_kinds, cut_kinds = suppress_cells(tool_kinds, k)
+    result.teams = [(name, n) for name, n in teams if n >= k]
+    result.cells_withheld = cut_reasons or cut_kinds or len(result.teams) < len(teams)
     return result
 
 
@@ -141,7 +150,21 @@ async def demand(services: Services, quarter: str | None = None) -> list[Demand]
         item = by_tool.setdefault(key, Demand(scrub.tool(labels.get(key, key)), 0, {}))
         item.count += count
         item.work_kinds[work_kind] = item.work_kinds.get(work_kind, 0) + count
-    return sorted(by_tool.values(), key=lambda d: (-d.count, d.tool))
+    return _demand_cells(list(by_tool.values()), services.min_group_size)
+
+
+def _demand_cells(items: list[Demand], k: int) -> list[Demand]:
+    """Tools named in at least K disclosures, each with its kinds of work of at least K; the
+    rest pooled into one line only when the pool itself reaches K."""
+    shown = sorted((d for d in items if d.count >= k), key=lambda d: (-d.count, d.tool))
+    for item in shown:
+        item.work_kinds = {w: n for w, n in item.work_kinds.items() if n >= k}
+    pooled = sum(d.count for d in items if d.count < k)
+    if pooled >= k:
+        shown.append(Demand(f"other tools (each named fewer than {k} times)", pooled, {}))
+    elif pooled:
+        shown.append(Demand(f"tools named fewer than {k} times: withheld", 0, {}))
+    return shown
 
 
 async def export(services: Services, quarter: str) -> list[dict[str, object]] | None:
@@ -152,9 +175,9 @@ async def export(services: Services, quarter: str) -> list[dict[str, object]] | 
             return None
         rows = await q.quarter_disclosures(session, quarter)
         scrub = Scrubber(await q.directory_names(session))
+    # No `id`: admins reply from `admin list`; an id here would join free text to its entry.
     return [
         {
-            "id": row.id,
             "quarter": row.quarter,
             "tool": scrub.tool(row.tool),
             "tool_kind": row.tool_kind,
@@ -177,20 +200,23 @@ def _label(key: str) -> str:
 
 def render_overview(view: Overview, max_entries: int = 40) -> str:
     """Markdown-ish text for Slack and the terminal alike."""
+    if not view.entries_shown:
+        count = "none" if not view.total else f"fewer than {view.min_group} so far"
+        return (
+            f"*Disclosures {view.quarter}:* {count}\nFigures and individual entries appear "
+            f"once the quarter has at least {view.min_group} disclosures, so nobody can be "
+            "picked out as they arrive."
+        )
     lines = [f"*Disclosures {view.quarter}:* {view.total}"]
-    if view.total:
-        lines.append("Why not in the open: " + _counts(view.reasons))
-        lines.append("Kinds of tool: " + _counts(view.tool_kinds))
+    lines.append("Why not in the open: " + _counts(view.reasons, view.other_reasons))
+    lines.append("Kinds of tool: " + _counts(view.tool_kinds, view.other_tool_kinds))
     if view.teams:
         lines.append(
-            f"By team (teams of at least {view.min_group} people): "
+            f"By team (teams with at least {view.min_group} disclosures): "
             + ", ".join(f"{name} {n}" for name, n in view.teams)
         )
-    if not view.entries_shown:
-        lines.append(
-            f"Individual entries appear once the quarter has at least {view.min_group} "
-            "disclosures, so nobody can be picked out as they arrive."
-        )
+    if view.cells_withheld:
+        lines.append(f"(Counts below {view.min_group} are withheld.)")
     for entry in view.entries[:max_entries]:
         mark = "replied" if entry.replied else "no reply yet"
         reasons = "; ".join(_label(r) for r in entry.reasons)
@@ -202,9 +228,10 @@ def render_overview(view: Overview, max_entries: int = 40) -> str:
     return "\n".join(lines)
 
 
-def _counts(counts: dict[str, int]) -> str:
+def _counts(counts: dict[str, int], other: int = 0) -> str:
     shown = sorted(((n, k) for k, n in counts.items() if n), reverse=True)
-    return ", ".join(f"{_label(k)} {n}" for n, k in shown) or "none"
+    cells = [f"{_label(k)} {n}" for n, k in shown] + ([f"other ({other})"] if other else [])
+    return ", ".join(cells) or "none shown"
 
 
 def render_demand(items: list[Demand] | None, min_group: int) -> str:
@@ -214,6 +241,9 @@ def render_demand(items: list[Demand] | None, min_group: int) -> str:
         return "Every disclosed tool is in the approved catalog."
     lines = ["*Disclosed tools outside the approved catalog:*"]
     for item in items:
+        if not item.count:
+            lines.append(f"({item.tool})")
+            continue
         work = ", ".join(f"{_label(k)} {n}" for k, n in sorted(item.work_kinds.items()))
-        lines.append(f"{item.tool}: {item.count} ({work})")
+        lines.append(f"{item.tool}: {item.count}" + (f" ({work})" if work else ""))
     return "\n".join(lines)

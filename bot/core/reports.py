@@ -123,8 +123,9 @@ def _row(s: Any, stage: int | None) -> dict[str, Any]:
         if isinstance(value, int | float | type(None)) and key not in ("team_id",):
             row[key] = value
     row["repeatable_kinds"] = ";".join(s.repeatable_kinds)
+    row["withheld"] = "; ".join(s.withheld)
     for gate in GATES:
-        row[f"gate_{gate}"] = s.gates.get(gate, 0)
+        row[f"gate_{gate}"] = s.gates.get(gate)  # empty when withheld (below K), not zero
     return row
 
 

@@ -119,10 +119,62 @@ def estimate(history: list[Signals], facts: Facts, t: dict[str, Any]) -> _Estima
     return _Estimate(stage, found, cap_reasons)
 
 
-def _evidence(est: _Estimate, facts: Facts, sig: Signals) -> list[dict[str, Any]]:
-    lines = [{"stage": c.stage, "met": c.met, "text": c.text} for c in est.criteria]
+# The public figures each criterion reads; a withheld one withholds the evidence line.
+CRITERION_FIGURES: dict[str, tuple[str, ...]] = {
+    "examples": ("with_example", "covert"),
+    "breadth": ("breadth",),
+    "breadth5": ("breadth",),
+    "pilots": ("pilots", "production"),
+    "production": ("production",),
+    "production4": ("production",),
+    "production5": ("production",),
+    "growth": ("production",),
+    "sanctioned": ("sanctioned_share",),
+    "sanctioned5": ("sanctioned_share",),
+    "measured": ("measured",),
+    "repeatable": ("repeatable_kinds",),
+    "repeatable5": ("repeatable_kinds",),
+}
+DISCLOSURE_FIGURES = {"covert", "covert_share", "sanctioned_share"}
+
+
+def _why(public: Signals, figures: tuple[str, ...] | set[str], k: int) -> str:
+    """Which threshold withholds a figure: answers, disclosures, or a small cell."""
+    names = set(figures)
+    if 0 < public.answered < k and names - {"covert", "covert_share"}:
+        return f"fewer than {k} answers so far"
+    if "covert" in public.hidden and names & DISCLOSURE_FIGURES:
+        return f"fewer than {k} disclosures so far"
+    return f"fewer than {k} people behind this figure"
+
+
+def _public_text(c: rules.Criterion, public: Signals, k: int) -> tuple[str, bool | None]:
+    """The line as read, or 'withheld' when a figure it shows is behind fewer than K."""
+    figures = CRITERION_FIGURES.get(c.key, ())
+    hidden = [f for f in figures if f in public.hidden]
+    if not hidden:
+        return c.text, c.met
+    label = c.text.split(": ", 1)[0]
+    return f"{label}: withheld ({_why(public, tuple(hidden), k)})", None
+
+
+def _cap_text(cap: int, reason: str, public: Signals, k: int) -> str:
+    if cap == 1 and "covert_share" in public.hidden:
+        return f"A cap on covert use applies: figures withheld ({_why(public, {'covert'}, k)})"
+    return reason
+
+
+def _evidence(
+    est: _Estimate, facts: Facts, sig: Signals, public: Signals, k: int
+) -> list[dict[str, Any]]:
+    lines = []
+    for c in est.criteria:
+        text, met = _public_text(c, public, k)
+        lines.append({"stage": c.stage, "met": met, "text": text})
     for cap, reason in est.caps:
-        lines.append({"stage": cap, "met": False, "text": reason, "cap": True})
+        lines.append(
+            {"stage": cap, "met": False, "text": _cap_text(cap, reason, public, k), "cap": True}
+        )
     for problem in facts.contradictions:
         lines.append({"stage": None, "met": False, "text": f"Contradictory facts: {problem}"})
     training = facts.number("training_completion_pct")
@@ -162,7 +214,10 @@ async def stage_history(services: Any) -> dict[str, int]:
     """Every quarter's stage, oldest first: for exports that auditors read."""
     t = load_thresholds(services.settings.stage_thresholds_file)
     by_quarter = await signals_core.org_signals(
-        services, t["signals"]["repeatable_min_people"], t["signals"]["repeatable_min_teams"]
+        services,
+        t["signals"]["repeatable_min_people"],
+        t["signals"]["repeatable_min_teams"],
+        raw=True,
     )
     if not by_quarter:
         return {}
@@ -173,23 +228,26 @@ async def stage_history(services: Any) -> dict[str, int]:
 
 
 def _trend(
-    series: list[Signals], changes: list[Any], now: Facts, t: dict[str, Any]
+    series: list[Signals], public: list[Signals], changes: list[Any], now: Facts, t: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    """Stages from the raw series, figures from the public one (None where withheld)."""
     out = []
     window = int(t["trend"]["quarters"])
-    recent = series[-window:]
+    recent = public[-window:]
     for sig, stage in zip(recent, stages(series, changes, now, t, window), strict=True):
+        shown = sig.to_dict()
+        kinds = shown["repeatable_kinds"]
         out.append(
             {
                 "quarter": sig.quarter,
                 "stage": stage,
                 "answered": sig.answered,
                 "response_rate": sig.response_rate,
-                "breadth": sig.breadth,
-                "sanctioned_share": sig.sanctioned_share,
-                "production": sig.production,
-                "repeatable_kinds": len(sig.repeatable_kinds),
-                "covert": sig.covert,
+                "breadth": shown["breadth"],
+                "sanctioned_share": shown["sanctioned_share"],
+                "production": shown["production"],
+                "repeatable_kinds": None if kinds is None else len(kinds),
+                "covert": shown["covert"],
             }
         )
     return out
@@ -198,9 +256,13 @@ def _trend(
 async def assess(services: Any, quarter: str | None = None) -> StageReport:
     """The organisation's stage for `quarter` (default: the latest with any data)."""
     t = load_thresholds(services.settings.stage_thresholds_file)
+    k = services.min_group_size
     by_quarter, (now, changes) = await asyncio.gather(
         signals_core.org_signals(
-            services, t["signals"]["repeatable_min_people"], t["signals"]["repeatable_min_teams"]
+            services,
+            t["signals"]["repeatable_min_people"],
+            t["signals"]["repeatable_min_teams"],
+            raw=True,
         ),
         facts_core.facts_and_history(services),
     )
@@ -214,14 +276,30 @@ async def assess(services: Any, quarter: str | None = None) -> StageReport:
     sig = series[-1]
     sig.demand = await signals_core.demand(services, quarter)
     est = estimate(series, now, t)
+    public = [signals_core.redact(s, k) for s in series]
+    evidence = _evidence(est, now, sig, public[-1], k)
     return StageReport(
         quarter=quarter,
         stage=est.stage,
         confidence=rules.confidence(sig, t),
-        constraint=rules.binding_constraint(est.stage, est.criteria, sig, est.caps),
-        evidence=_evidence(est, now, sig),
-        signals=sig.to_dict(),
-        trend=_trend(series, changes, now, t),
-        diagnostic=answer_diagnostic(series, changes, now, t, _facts_for),
+        constraint=_constraint(est, evidence, public[-1]),
+        evidence=evidence,
+        signals=public[-1].to_dict(),
+        trend=_trend(series, public, changes, now, t),
+        diagnostic=answer_diagnostic(public, changes, now, t, _facts_for),
         facts={"values": now.values, "contradictions": now.contradictions},
     )
+
+
+def _constraint(est: _Estimate, evidence: list[dict[str, Any]], public: Signals) -> dict[str, Any]:
+    """The binding constraint as shown: its gate from public counts, its text as the evidence
+    line reads (so a withheld figure stays withheld there too)."""
+    found = est.criteria
+    shown = {c.text: line["text"] for c, line in zip(found, evidence, strict=False)}
+    cap_lines = [e["text"] for e in evidence if e.get("cap")]
+    caps = dict(zip([r for _, r in est.caps], cap_lines, strict=True))
+    constraint = rules.binding_constraint(est.stage, found, public, est.caps)
+    text = constraint.get("criterion")
+    if text:
+        constraint["criterion"] = shown.get(text) or caps.get(text) or text
+    return constraint

@@ -132,21 +132,39 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def _figure(s: Signals, name: str, pct: bool = False) -> str:
+    """A count or share, or 'withheld' when fewer than K people stand behind it."""
+    if name in s.hidden:
+        return "withheld"
+    value = getattr(s, name)
+    return _pct(value) if pct else str(value)
+
+
+def _cells(cells: dict[str, int], other: int, label: Any) -> str:
+    top = sorted(((k, n) for k, n in cells.items() if n), key=lambda kv: (-kv[1], kv[0]))[:5]
+    shown = [f"{label(k)} {n}" for k, n in top]
+    if other:
+        shown.append(f"other ({other})")
+    return ", ".join(shown)
+
+
 def signal_lines(s: Signals) -> list[str]:
-    """The readable figures for one team slice (already thresholded by `team_signals`)."""
+    """The readable figures for one team slice (already thresholded by `team_signals`: every
+    cell below K is withheld there, and pooled as "other" only when the pool reaches K)."""
     base = s.prompted or s.people
     lines = [f"Response rate: {s.answered} of {base} ({_pct(s.response_rate)})"]
-    if s.themes:
-        top = sorted(s.themes.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-        lines.append("Themes: " + ", ".join(f"{WORK_KINDS.get(k, k)} {n}" for k, n in top))
-    if s.with_example:
+    themes = _cells(s.themes, s.other.get("themes", 0), lambda k: WORK_KINDS.get(k, k))
+    if themes:
+        lines.append("Themes: " + themes)
+    if s.with_example or "with_example" in s.hidden:
         lines.append(
-            f"Sanctioned share: {_pct(s.sanctioned_share)} (approved {s.approved}, "
-            f"not approved {s.not_approved}, disclosed covert {s.covert})"
+            f"Sanctioned share: {_figure(s, 'sanctioned_share', True)} (approved "
+            f"{_figure(s, 'approved')}, not approved {_figure(s, 'not_approved')}, disclosed "
+            f"covert {_figure(s, 'covert')})"
         )
-    gates = [(g, n) for g, n in sorted(s.gates.items(), key=lambda kv: -kv[1]) if n][:3]
+    gates = _cells(s.gates, s.other.get("gates", 0), lambda g: GATES[g])
     if gates:
-        lines.append("Gates most reported: " + ", ".join(f"{GATES[g]} {n}" for g, n in gates))
+        lines.append("Gates most reported: " + gates)
     lines += [f"({note})" for note in s.withheld]
     return lines
 

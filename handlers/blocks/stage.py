@@ -29,6 +29,16 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+WITHHELD = "withheld"
+
+
+def _n(s: dict[str, Any], key: str, pct: bool = False) -> str:
+    """A figure, or 'withheld' when it rests on fewer than K answers or disclosures."""
+    if key in (s.get("hidden") or []):
+        return WITHHELD
+    return _pct(s[key]) if pct else str(s[key])
+
+
 def top_evidence(report: StageReport, limit: int = 12) -> list[dict[str, Any]]:
     """Lines up to the next stage, caps and notes first: what explains the stage now."""
     notes = [e for e in report.evidence if e["stage"] is None or e.get("cap")]
@@ -56,7 +66,7 @@ def _constraint(report: StageReport) -> str:
     if not c.get("criterion"):
         return "*Binding constraint:* none: every criterion of stage 5 holds."
     lines = [f"*Binding constraint (for stage {c['stage']}):* {escape(c['criterion'])}"]
-    if c.get("gate"):
+    if c.get("gate") and c["gate"].get("reports"):
         lines.append(f"*Gate people report most:* {c['gate']['label']} ({c['gate']['reports']})")
     lines.append(f"*Next step:* {escape(report.next_step or '')}")
     return "\n".join(lines)
@@ -64,20 +74,25 @@ def _constraint(report: StageReport) -> str:
 
 def _signals(report: StageReport) -> str:
     s = report.signals
-    kinds = ", ".join(WORK_KINDS.get(k, k) for k in s["repeatable_kinds"]) or "none yet"
-    gates = sorted(((n, g) for g, n in s["gates"].items() if n), reverse=True)[:3]
+    kinds = (
+        WITHHELD
+        if s["repeatable_kinds"] is None
+        else ", ".join(WORK_KINDS.get(k, k) for k in s["repeatable_kinds"]) or "none yet"
+    )
+    gates = sorted(((n, g) for g, n in (s["gates"] or {}).items() if n), reverse=True)[:3]
     lines = [
-        f"*Signals* · with an example {_pct(s['breadth'])} · sanctioned share "
-        f"{_pct(s['sanctioned_share'])} (approved {s['approved']}, not approved "
-        f"{s['not_approved']}, disclosed covert {s['covert']})",
-        f"Pilots {s['pilots']} · production use cases {s['production']} · measured outcomes "
-        f"{s['measured']} · repeatable kinds of work: {kinds}",
+        f"*Signals* · with an example {_n(s, 'breadth', True)} · sanctioned share "
+        f"{_n(s, 'sanctioned_share', True)} (approved {_n(s, 'approved')}, not approved "
+        f"{_n(s, 'not_approved')}, disclosed covert {_n(s, 'covert')})",
+        f"Pilots {_n(s, 'pilots')} · production use cases {_n(s, 'production')} · measured "
+        f"outcomes {_n(s, 'measured')} · repeatable kinds of work: {kinds}",
     ]
     if gates:
         lines.append("Gates: " + ", ".join(f"{GATES[g]} {n}" for n, g in gates))
-    demand = [f"{escape(str(d['tool']))} ({d['count']})" for d in s.get("demand", [])[:5]]
+    demand = [f"{escape(str(d['tool']))} ({d['count']})" for d in (s.get("demand") or [])[:5]]
     if demand:
         lines.append("Asked for outside the approved catalog: " + ", ".join(demand))
+    lines += [f"_({escape(note)})_" for note in s.get("withheld") or []]
     return "\n".join(lines)
 
 
