@@ -41,13 +41,15 @@ def _governed(then: Facts, now: Facts) -> list[str]:
 def _use_cases(before: Signals, after: Signals) -> list[str]:
     lines = []
     new_kinds = sorted(set(after.repeatable_kinds) - set(before.repeatable_kinds))
-    if new_kinds:
+    if new_kinds and "repeatable_kinds" not in after.hidden:
         labels = ", ".join(WORK_KINDS.get(k, k) for k in new_kinds)
         lines.append(f"Repeatable across teams, surviving people leaving: {labels}")
-    if after.production > before.production:
+    if "production" not in after.hidden and after.production > before.production:
+        # A withheld figure (fewer than K answers) is neither shown nor replaced by a zero.
+        was = "withheld" if "production" in before.hidden else str(before.production)
         lines.append(
             f"In production, documented and not tied to one person: {after.production} use "
-            f"cases (was {before.production} in {before.quarter})"
+            f"cases (was {was} in {before.quarter})"
         )
     return lines
 
