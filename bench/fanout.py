@@ -38,8 +38,8 @@ from sqlalchemy import insert, text
 
 from bot.cli.campaign import ProgressBar
 from bot.config import load_settings
-from bot.core import campaigns
-from bot.core.delivery import run_due_deliveries
+from bot.core import campaigns, quarters
+from bot.core.delivery import LEASE, run_due_deliveries
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app, wire_slack
 from bot.slack.double import SlackDouble
@@ -106,7 +106,7 @@ def prompts_by_user(slack: SlackDouble, campaign_id: str) -> Counter[str]:
 async def throughput(
     services: Services, slack: SlackDouble, people: list[str], args: Any, campaign_id: str
 ) -> dict[str, Any]:
-    services.clock = utcnow
+    services.clock = clock_in(campaign_id)
     await campaigns.start_campaign(services, campaign_id, now=True)
     before = len(slack.calls)
     report = await run_due_deliveries(services, progress=ProgressBar())
@@ -127,8 +127,20 @@ async def throughput(
     }
 
 
-async def crash_and_resume(services: Services, slack: SlackDouble, people: list[str], args):
-    await campaigns.start_campaign(services, "2027Q1", now=True)
+def clock_in(label: str) -> Any:
+    """A running clock inside quarter `label` (campaigns start only in the current quarter or
+    the next), so the benchmark's three campaigns work whatever today's date is."""
+    start = max(utcnow(), quarters.quarter_end(label) - timedelta(days=80))
+    offset = start - utcnow()
+    return lambda: utcnow() + offset
+
+
+async def crash_and_resume(
+    services: Services, slack: SlackDouble, people: list[str], args: Any, label: str
+) -> dict[str, Any]:
+    """The child process runs on the real clock, so this phase uses the current quarter."""
+    services.clock = utcnow
+    await campaigns.start_campaign(services, label, now=True)
     expected = len(people) / (args.rate * args.client_share)
     kill_after = random.Random(args.seed).uniform(0.15, 0.85) * expected
     child = subprocess.Popen(
@@ -139,10 +151,10 @@ async def crash_and_resume(services: Services, slack: SlackDouble, people: list[
     await asyncio.sleep(kill_after)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    before = sum(prompts_by_user(slack, "2027Q1").values())
-    services.clock = lambda: utcnow() + timedelta(minutes=6)  # the dead child's leases expire
+    before = sum(prompts_by_user(slack, label).values())
+    services.clock = lambda: utcnow() + LEASE + timedelta(minutes=1)  # the dead child's leases
     report = await run_due_deliveries(services, progress=ProgressBar())
-    counts = prompts_by_user(slack, "2027Q1")
+    counts = prompts_by_user(slack, label)
     return {
         "killed_after_s": kill_after,
         "sent_before_kill": before,
@@ -246,12 +258,15 @@ async def main(args: argparse.Namespace) -> int:
         await services.db.migrate()
         people = await seed(services, slack, args.people)
         print(f"database {async_url(args.db).split('://')[0]}, seed {args.seed}", file=sys.stderr)
-        fan = await throughput(services, slack, people, args, "2026Q4")
-        crash = await crash_and_resume(services, slack, people, args)
-        idle = await form_latency(services, slack, people, args.latency_samples, "2027Q1")
+        now = quarters.quarter_of(utcnow())
+        later = quarters.next_quarter(now)
+        crash = await crash_and_resume(services, slack, people, args, now)
+        idle = await form_latency(services, slack, people, args.latency_samples, now)
+        fan = await throughput(services, slack, people, args, later)
+        after = quarters.next_quarter(later)
         loaded, busy = await asyncio.gather(
-            throughput(services, slack, people, args, "2027Q2"),
-            form_latency(services, slack, people, args.latency_samples // 4, "2027Q2", 3.0),
+            throughput(services, slack, people, args, after),
+            form_latency(services, slack, people, args.latency_samples // 4, after, 3.0),
         )
         fan["loaded_people_per_s"] = loaded["people_per_s"]
         latency = {f"{k}, idle": v for k, v in idle.items()}

@@ -8,6 +8,7 @@ scheduler only decides *when* to look, never *whether* something was already don
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,12 +25,19 @@ JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600
 
 
 async def open_if_due(services: Services) -> str | None:
-    """Start this quarter's campaign when today is its default open day (UTC)."""
-    today = services.clock().date()
-    if not quarters.is_open_day(today):
+    """Start this quarter's campaign once its open day (UTC) has come, if it never went out.
+
+    Checks "on or after the open day, not fanned out yet, not closed" rather than "today is
+    the open day", so a missed 06:00 run (a deploy, an outage) is caught up on the next run.
+    """
+    moment = services.clock()
+    label = quarters.quarter_of(moment)
+    if moment.date() < quarters.open_day(label) or moment >= quarters.quarter_end(label):
+        return None
+    if not await campaigns.needs_opening(services, label):
         return None
     try:
-        status = await campaigns.start_campaign(services, quarters.quarter_of(today))
+        status = await campaigns.start_campaign(services, label)
     except campaigns.CampaignError as refusal:  # closed early by an admin: nothing to do
         logger.info("campaign not opened: %s", refusal)
         return None
@@ -47,11 +55,15 @@ async def open_on_cron(services: Services) -> str | None:
 
 
 async def housekeeping(services: Services) -> None:
-    """Queue reminders whose day has come and close campaigns whose window ended."""
+    """Prompt newcomers, queue reminders whose day has come, close campaigns that ended."""
+    newcomers = await campaigns.enqueue_newcomers(services)
     queued = await campaigns.queue_scheduled_reminders(services)
     closed = await campaigns.close_expired(services)
-    if queued or closed:
-        logger.info("reminders queued: %d; campaigns closed: %s", queued, closed or "none")
+    if newcomers or queued or closed:
+        logger.info(
+            "prompts for newcomers: %d; reminders queued: %d; campaigns closed: %s",
+            newcomers, queued, closed or "none",
+        )  # fmt: skip
 
 
 async def deliver(services: Services) -> None:
@@ -81,4 +93,6 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     ]
     for job_id, func, trigger in jobs:
         scheduler.add_job(func, trigger, args=[services], id=job_id, **JOB_DEFAULTS)
+    if opener is open_if_due:  # catch up at start: the open day may have passed while down
+        scheduler.modify_job("campaign-open", next_run_time=datetime.now(UTC))
     return scheduler

@@ -14,6 +14,7 @@ from bot.core.services import Services
 from bot.scheduler import build_scheduler, housekeeping, open_if_due
 from bot.slack.double import SlackDouble
 from tests.test_campaign_fixtures import (
+    NOON,
     at,
     campaign_row,
     deliveries,
@@ -70,6 +71,7 @@ async def test_now_mode_and_resume_pick_up_new_people(
 async def test_reminders_skip_people_who_answered(services: Services, slack: SlackDouble) -> None:
     org = await seed_org(services, slack, 5)
     use_slack(services)
+    at(services, NOON)
     await campaigns.start_campaign(services, "2026Q4", now=True)
     await run_due_deliveries(services)
     answered, declined, late, *others = org.user_ids
@@ -93,6 +95,7 @@ async def test_close_sends_one_summary_per_manager(services: Services, slack: Sl
     first = await seed_org(services, slack, 3, team="Platform", prefix="U")
     second = await seed_org(services, slack, 3, team="Data", prefix="W")
     use_slack(services)
+    at(services, NOON)
     await campaigns.start_campaign(services, "2026Q4", now=True)
     status = await campaigns.close_campaign(services)
     assert status.status == "closed"
@@ -113,6 +116,7 @@ async def test_close_sends_one_summary_per_manager(services: Services, slack: Sl
 async def test_status_counts_answers_and_rate(services: Services, slack: SlackDouble) -> None:
     org = await seed_org(services, slack, 4)
     use_slack(services)
+    at(services, NOON)
     await campaigns.start_campaign(services, "2026Q4", now=True)
     await run_due_deliveries(services)
     await answers.save_answer(services, org.user_ids[1], "2026Q4", EXAMPLE)
@@ -136,11 +140,11 @@ async def test_scheduler_opens_reminds_and_closes(services: Services, slack: Sla
     assert await open_if_due(services) is None
     at(services, datetime(2026, 12, 8, 6, tzinfo=UTC))
     assert await open_if_due(services) == "2026Q4"
-    assert await open_if_due(services) == "2026Q4"  # a second replica: same campaign
+    assert await open_if_due(services) is None  # a second replica: already opened
     assert len(await deliveries(services, kind="prompt")) == 3
     async with services.db.session() as s:  # pretend the prompts went out
         for row in await deliveries(services, kind="prompt"):
-            row.status = "sent"
+            row.status, row.sent_at = "sent", datetime(2026, 12, 8, 10, tzinfo=UTC)
             s.add(row)
     at(services, datetime(2026, 12, 13, 7, tzinfo=UTC))  # day 5, a Sunday
     await housekeeping(services)

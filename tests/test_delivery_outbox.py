@@ -14,11 +14,14 @@ from storage.queries import campaigns as q
 from storage.types import utcnow
 from tests.test_campaign_fixtures import at, deliveries, keys_sent_to, seed_org, use_slack
 
+# The real clock (the double stamps messages with it): whichever quarter it is now.
+QUARTER = campaigns.quarters.quarter_of(utcnow())
+
 
 async def started(services: Services, slack: SlackDouble, size: int = 5):
     org = await seed_org(services, slack, size)
     use_slack(services)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
+    await campaigns.start_campaign(services, QUARTER, now=True)
     return org
 
 
@@ -42,8 +45,8 @@ async def test_restarting_a_campaign_does_not_ask_twice(
 ) -> None:
     org = await started(services, slack)
     await run_due_deliveries(services)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
-    await campaigns.start_campaign(services, "2026Q4")
+    await campaigns.start_campaign(services, QUARTER, now=True)
+    await campaigns.start_campaign(services, QUARTER)
     assert (await run_due_deliveries(services)).handled == 0
     assert prompt_counts(slack, org.user_ids) == [1] * 5
 
@@ -133,10 +136,10 @@ async def test_permanent_failures_are_recorded_with_reason(
     org = await seed_org(services, slack, 3)
     slack._users.pop(org.user_ids[0])  # left the workspace after the import
     use_slack(services)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
+    await campaigns.start_campaign(services, QUARTER, now=True)
     report = await run_due_deliveries(services)
     assert (report.sent, report.failed) == (2, 1)
-    status = await campaigns.campaign_status(services, "2026Q4")
+    status = await campaigns.campaign_status(services, QUARTER)
     assert (status.prompted, status.delivered, status.failed) == (3, 2, 1)
     assert status.failures == {"channel_not_found": 1}
     assert (await run_due_deliveries(services)).handled == 0

@@ -224,9 +224,15 @@ async def not_this_quarter(services: Services, chat_user_id: str, campaign_id: s
 
 
 async def forget(services: Services, person_id: int) -> int:
-    """Erase every answer attributed to the person; returns how many were erased."""
+    """Erase every answer attributed to the person; returns how many were erased.
+
+    Erasing an answer must not make the person look unanswered: they are marked as opted out
+    of reminders in every open campaign, so forgetting does not restart the nagging.
+    """
     async with services.db.session() as s:
-        return await aq.delete_answers_of(s, person_id)
+        erased = await aq.delete_answers_of(s, person_id)
+        await cq.mark_optout(s, person_id, services.clock())
+        return erased
 
 
 @dataclass(frozen=True)

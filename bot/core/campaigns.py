@@ -8,7 +8,7 @@ re-running a command resumes the campaign instead of asking anyone twice.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from bot.core import quarters
@@ -125,31 +125,87 @@ async def start_campaign(
     """
     moment = services.clock()
     label = quarters.normalise_quarter(quarter) if quarter else quarters.quarter_of(moment)
+    _check_startable(label, moment)
     campaign = await ensure_campaign(services, label, moment)
     if campaign.status != "open":
         raise CampaignError(f"campaign {label} is closed; it cannot be started again")
     await _enqueue_prompts(services, campaign, moment, now=now)
+    async with services.db.session() as s:
+        await q.requeue_transient_failures(s, campaign.id, moment)
     return await campaign_status(services, label)
+
+
+def _check_startable(label: str, moment: datetime) -> None:
+    """Only this quarter or the next can be started: a typo must not open a past quarter
+    (its answers would be attributed to it) or one years away."""
+    current = quarters.quarter_of(moment)
+    allowed = (current, quarters.next_quarter(current))
+    if label not in allowed:
+        raise CampaignError(
+            f"{label} cannot be started; only the current quarter ({allowed[0]}) "
+            f"or the next one ({allowed[1]}) can"
+        )
+
+
+async def needs_opening(services: Services, label: str) -> bool:
+    """True while the quarter's campaign was never fanned out and is not closed."""
+    async with services.db.session() as s:
+        campaign = await q.get_campaign(s, label)
+        if campaign is None:
+            return True
+        if campaign.status != "open":
+            return False
+        return await q.count_deliveries(s, label, "prompt") == 0
+
+
+async def enqueue_newcomers(services: Services) -> int:
+    """Prompt people added to the directory since an open campaign was fanned out.
+
+    Idempotent through the outbox's unique key; each newcomer is due at their next humane hour.
+    """
+    moment = services.clock()
+    queued = 0
+    async with services.db.session() as s:
+        campaigns = await q.open_campaigns(s)
+    for campaign in campaigns:
+        if campaign.closes_at <= moment:
+            continue
+        async with services.db.session() as s:
+            if await q.count_deliveries(s, campaign.id, "prompt") == 0:
+                continue  # not opened yet (an off-cycle answer created it): the opener fans out
+            people = await q.unprompted_people(s, campaign.id)
+            await q.insert_deliveries(s, _prompt_rows(services, campaign, moment, people, False))
+        queued += len(people)
+    return queued
+
+
+def _prompt_rows(
+    services: Services,
+    campaign: Campaign,
+    moment: datetime,
+    people: list[tuple[int, str | None]],
+    now: bool,
+) -> list[dict[str, Any]]:
+    start = max(moment, campaign.opens_at)
+    return [
+        {
+            "campaign_id": campaign.id,
+            "person_id": person_id,
+            "kind": "prompt",
+            "due_at": moment if now else _humane(services, start, tz),
+            "status": "pending",
+            "attempts": 0,
+        }
+        for person_id, tz in people
+    ]
 
 
 async def _enqueue_prompts(
     services: Services, campaign: Campaign, moment: datetime, *, now: bool
 ) -> None:
-    start = max(moment, campaign.opens_at)
     async with services.db.session() as s:
         people = await q.reachable_people(s)
-        rows = [
-            {
-                "campaign_id": campaign.id,
-                "person_id": person_id,
-                "kind": "prompt",
-                "due_at": moment if now else _humane(services, start, tz),
-                "status": "pending",
-                "attempts": 0,
-            }
-            for person_id, tz in people
-        ]
-        await q.insert_deliveries(s, rows)
+        await q.insert_deliveries(s, _prompt_rows(services, campaign, moment, people, now))
         if now:
             campaign.deliver_now = True
             s.add(campaign)
@@ -165,7 +221,8 @@ def _humane(services: Services, after: datetime, tz: str | None) -> datetime:
 async def remind(services: Services, campaign_id: str | None = None) -> int:
     """Queue the next reminder, due now, for everyone prompted who has not answered.
 
-    Returns how many were queued; 0 once the configured number of reminders is used up.
+    A person gets reminder N only once their reminder N-1 was sent. Returns how many were
+    queued; 0 once the configured number of reminders is used up.
     """
     campaign = await _resolve(services, campaign_id)
     if campaign.status != "open":
@@ -175,15 +232,43 @@ async def remind(services: Services, campaign_id: str | None = None) -> int:
     for number in range(1, len(services.settings.reminder_offsets) + 1):
         kind = f"reminder{number}"
         if kind not in used:
-            return await queue_reminder(services, campaign, kind, humane=False)
+            return await queue_reminder(services, campaign, number, humane=False)
     return 0
 
 
-async def queue_reminder(services: Services, campaign: Campaign, kind: str, *, humane: bool) -> int:
-    """Enqueue reminder `kind` for the people who still need it; idempotent per person."""
+def _kind(number: int) -> str:
+    return "prompt" if number == 0 else f"reminder{number}"
+
+
+async def queue_reminder(
+    services: Services,
+    campaign: Campaign,
+    number: int,
+    *,
+    humane: bool,
+    offsets: list[int] | None = None,
+) -> int:
+    """Enqueue reminder `number` for the people who still need it; idempotent per person.
+
+    With `offsets` (the scheduler's case), a person qualifies only when their prompt went out
+    at least `offsets[number-1]` days ago and their previous reminder at least the gap
+    between the two offsets ago: a late start never sends two reminders back to back.
+    """
     moment = services.clock()
+    prompt_by = previous_by = None
+    if offsets:
+        # Whole days, as the offsets are: anything sent on day D counts as sent `n` days
+        # before day D + n, whatever the hour (each reminder then waits for a humane hour).
+        tomorrow = datetime.combine(moment.date() + timedelta(days=1), time(), tzinfo=UTC)
+        prompt_by = tomorrow - timedelta(days=offsets[number - 1])
+        gap = offsets[number - 1] - (offsets[number - 2] if number > 1 else 0)
+        previous_by = tomorrow - timedelta(days=max(gap, 1))
+    kind = _kind(number)
     async with services.db.session() as s:
-        people = await q.reminder_candidates(s, campaign.id, kind)
+        people = await q.reminder_candidates(
+            s, campaign.id, kind, previous_kind=_kind(number - 1),
+            previous_sent_by=previous_by, prompt_sent_by=prompt_by,
+        )  # fmt: skip
         zones = await q.tz_of(s, people) if humane else {}
         rows = [
             {
@@ -201,17 +286,21 @@ async def queue_reminder(services: Services, campaign: Campaign, kind: str, *, h
 
 
 async def queue_scheduled_reminders(services: Services) -> int:
-    """The scheduler's part: on each reminder day, queue that reminder at humane local hours."""
+    """The scheduler's part: queue each reminder, at humane local hours, for the people whose
+    own prompt (and previous reminder) is old enough."""
     moment = services.clock()
     queued = 0
     async with services.db.session() as s:
         campaigns = await q.open_campaigns(s)
     for campaign in campaigns:
-        offsets = [int(d) for d in campaign.reminder_days.split(",") if d.strip()]
+        offsets = sorted(int(d) for d in campaign.reminder_days.split(",") if d.strip())
+        if not moment < campaign.closes_at:
+            continue
         for number, offset in enumerate(offsets, start=1):
-            starts = quarters.reminder_start(campaign.opens_at, offset)
-            if starts <= moment < campaign.closes_at:
-                queued += await queue_reminder(services, campaign, f"reminder{number}", humane=True)
+            if quarters.reminder_start(campaign.opens_at, offset) <= moment:
+                queued += await queue_reminder(
+                    services, campaign, number, humane=True, offsets=offsets
+                )
     return queued
 
 

@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.ports import (
     DeliveryFailed,
@@ -37,10 +37,15 @@ from storage.queries.campaigns import Claimed
 
 logger = logging.getLogger("leverage.delivery")
 
-LEASE = timedelta(minutes=5)
+# Renewed just before every send; comfortably longer than one send can take (15 s client
+# timeout x up to 9 tries, plus rate-limit waits), so a slow send never loses its row.
+LEASE = timedelta(minutes=15)
 RECONCILE_LOOKBACK = timedelta(hours=1)
-MAX_ATTEMPTS = 8
 BASE_BACKOFF_SECONDS = 30
+MAX_BACKOFF = timedelta(minutes=15)
+# Prompts and reminders retry transient failures until the campaign closes; summaries (sent
+# after the close) get this long past `closes_at`.
+SUMMARY_RETRY_WINDOW = timedelta(days=2)
 FLUSH_ROWS = 50
 FLUSH_SECONDS = 0.5
 Progress = Callable[[int, int], None]
@@ -168,7 +173,9 @@ async def run_due_deliveries(
         total = await q.count_due(s, services.clock())
     total = min(total, limit) if limit is not None else total
     workers = max(1, settings.fanout_concurrency)
-    feeder = _Feeder(services, worker_id or default_worker_id(), workers * 4, limit)
+    # Claim no more than there are workers: a row claimed long before its send would sit
+    # under an ageing lease while earlier sends are slow.
+    feeder = _Feeder(services, worker_id or default_worker_id(), workers, limit)
     bucket = TokenBucket(settings.fanout_rate_per_second)
     report = DeliveryReport()
     recorder = _Recorder(services, feeder.worker, report)
@@ -205,6 +212,8 @@ async def _deliver(
                 await _mark_sent(services, row, found, recorder, "reconciled")
                 return
         await bucket.acquire()
+        if not await _renew(services, row, recorder):
+            return
         sent = await messenger.send(recipient, _message(row), key)
     except DeliveryFailed as failure:
         await _failed(services, row, recorder, failure)
@@ -216,6 +225,22 @@ async def _deliver(
         )
         return
     await _mark_sent(services, row, sent, recorder, "sent")
+
+
+async def _renew(services: Services, row: Claimed, recorder: _Recorder) -> bool:
+    """Extend the lease and re-check, in one statement, that the send is still wanted.
+
+    Claim-time checks go stale (an answer, a close or an opt-out arrives meanwhile) and a
+    lease can run out during a slow send; either way the row must not be sent by us now.
+    """
+    now = services.clock()
+    async with services.db.session() as s:
+        state = await q.renew(s, row.id, recorder.worker, now, now + LEASE)
+    if state == "skipped":
+        recorder.report.skipped += 1
+    elif state == "lost":
+        logger.warning("delivery %s: lease lost before sending; not sent by this worker", row.id)
+    return state == "ok"
 
 
 def _skip_reason(row: Claimed) -> str | None:
@@ -250,9 +275,20 @@ async def _failed(
     services: Services, row: Claimed, recorder: _Recorder, failure: DeliveryFailed
 ) -> None:
     reason = failure.reason[:500]
-    if failure.permanent or row.attempts >= MAX_ATTEMPTS:
+    now = services.clock()
+    backoff = timedelta(seconds=BASE_BACKOFF_SECONDS * 2 ** min(row.attempts - 1, 20))
+    due = now + min(backoff, MAX_BACKOFF)
+    if failure.permanent:
         await recorder.add(row, "failed", status="failed", error=reason)
-        return
-    backoff = timedelta(seconds=BASE_BACKOFF_SECONDS * 2 ** (row.attempts - 1))
-    due = services.clock() + min(backoff, timedelta(hours=1))
-    await recorder.add(row, "retried", status="pending", due_at=due, error=reason)
+    elif due >= _retry_deadline(row):
+        # Marked transient, so a resume (`start_campaign` again) may try once more.
+        error = (q.TRANSIENT_PREFIX + reason)[:500]
+        await recorder.add(row, "failed", status="failed", error=error)
+    else:
+        await recorder.add(row, "retried", status="pending", due_at=due, error=reason)
+
+
+def _retry_deadline(row: Claimed) -> datetime:
+    if row.kind == "summary":
+        return row.closes_at + SUMMARY_RETRY_WINDOW
+    return row.closes_at

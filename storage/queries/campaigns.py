@@ -13,16 +13,20 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Answer, Campaign, Delivery, Person
 
 CHUNK = 1000
+OPTOUT = "optout"  # marker row: the person asked for no more reminders in this campaign
+TRANSIENT_PREFIX = "transient: "  # failed rows that a resume may retry
 # SQLModel fields are typed as plain Python values; these are the SQL columns behind them.
 D: Any = Delivery
 C: Any = Campaign
 P: Any = Person
 A: Any = Answer
+D2: Any = aliased(Delivery)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,15 @@ async def reachable_people(session: AsyncSession) -> list[tuple[int, str | None]
     return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[call-overload,attr-defined]
 
 
+async def unprompted_people(
+    session: AsyncSession, campaign_id: str
+) -> list[tuple[int, str | None]]:
+    """Reachable people with no prompt row in the campaign yet (joined since it opened)."""
+    prompted = select(D.person_id).where(D.campaign_id == campaign_id, D.kind == "prompt")
+    stmt = select(P.id, P.tz).where(P.active, P.slack_user_id.is_not(None), P.id.not_in(prompted))
+    return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[call-overload,attr-defined]
+
+
 async def insert_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Enqueue rows; an existing (campaign, person, kind) is left alone: re-runs resume."""
     for start in range(0, len(rows), CHUNK):
@@ -111,21 +124,75 @@ async def pull_pending_forward(session: AsyncSession, campaign_id: str, now: dat
     await session.exec(stmt)  # type: ignore[call-overload]
 
 
-async def reminder_candidates(session: AsyncSession, campaign_id: str, kind: str) -> list[int]:
-    """People prompted successfully, still without an answer, and not yet given this reminder."""
+async def reminder_candidates(
+    session: AsyncSession,
+    campaign_id: str,
+    kind: str,
+    *,
+    previous_kind: str = "prompt",
+    previous_sent_by: datetime | None = None,
+    prompt_sent_by: datetime | None = None,
+) -> list[int]:
+    """People due reminder `kind`: not answered, not opted out, not yet given it, and whose
+    previous step (`previous_kind`) was sent, by `previous_sent_by` when given, and whose
+    prompt went out by `prompt_sent_by` when given (so reminders never pile up)."""
     prompted = select(D.person_id).where(
         D.campaign_id == campaign_id, D.kind == "prompt", D.status == "sent"
     )
+    if prompt_sent_by is not None:
+        prompted = prompted.where(D.sent_at <= prompt_sent_by)
+    previous = select(D.person_id).where(
+        D.campaign_id == campaign_id, D.kind == previous_kind, D.status == "sent"
+    )
+    if previous_sent_by is not None:
+        previous = previous.where(D.sent_at <= previous_sent_by)
     answered = select(A.person_id).where(A.campaign_id == campaign_id)
-    reminded = select(D.person_id).where(D.campaign_id == campaign_id, D.kind == kind)
+    reminded = select(D.person_id).where(D.campaign_id == campaign_id, D.kind.in_([kind, OPTOUT]))
     stmt = select(P.id).where(
         P.active,
         P.slack_user_id.is_not(None),
         P.id.in_(prompted),
+        P.id.in_(previous),
         P.id.not_in(answered),
         P.id.not_in(reminded),
     )
     return [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[call-overload,attr-defined]
+
+
+async def mark_optout(session: AsyncSession, person_id: int, now: datetime) -> int:
+    """Remember, per open campaign, that the person wants no more reminders.
+
+    Stored as a never-sent outbox row of kind `optout` (status skipped), so forgetting an
+    answer does not make the person look unanswered to the reminder queries again.
+    """
+    ids = [c.id for c in await open_campaigns(session)]
+    rows = [
+        {"campaign_id": cid, "person_id": person_id, "kind": OPTOUT, "due_at": now,
+         "status": "skipped", "attempts": 0, "error": "opted out of reminders"}
+        for cid in ids
+    ]  # fmt: skip
+    await insert_deliveries(session, rows)
+    return len(rows)
+
+
+async def requeue_transient_failures(session: AsyncSession, campaign_id: str, due: datetime) -> int:
+    """A resume retries prompts and reminders that gave up on a transient failure.
+
+    Their `attempts` are kept above zero, so the sender reconciles against the chat history
+    before posting: a post that did happen is recorded, not repeated.
+    """
+    stmt = (
+        update(Delivery)
+        .where(
+            D.campaign_id == campaign_id,
+            D.status == "failed",
+            D.kind != "summary",
+            D.error.like(f"{TRANSIENT_PREFIX}%"),
+        )
+        .values(status="pending", due_at=due)
+    )
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
 
 
 async def tz_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str | None]:
@@ -201,6 +268,42 @@ async def _claimed_context(session: AsyncSession, ids: list[int]) -> list[Claime
         .order_by(D.due_at)
     )  # fmt: skip
     return [Claimed(*row) for row in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+def _still_wanted(now: datetime) -> Any:
+    """The send-time checks: the campaign is open (summaries aside) and, for reminders, the
+    person has neither answered nor opted out. Evaluated in the renewing UPDATE itself."""
+    is_open = exists().where(C.id == D.campaign_id, C.status == "open", C.closes_at > now)
+    answered = exists().where(A.campaign_id == D.campaign_id, A.person_id == D.person_id)
+    opted_out = (
+        select(D2.id)
+        .where(D2.campaign_id == D.campaign_id, D2.person_id == D.person_id, D2.kind == OPTOUT)
+        .exists()
+    )
+    reminder_ok = or_(~D.kind.like("reminder%"), and_(~answered, ~opted_out))
+    return or_(D.kind == "summary", and_(is_open, reminder_ok))
+
+
+async def renew(
+    session: AsyncSession, delivery_id: int, worker: str, now: datetime, lease_until: datetime
+) -> str:
+    """Just before a send: extend this worker's lease if the row is still wanted.
+
+    Returns "ok" (send it), "skipped" (still ours but no longer wanted: marked skipped) or
+    "lost" (another worker owns it now: do nothing).
+    """
+    mine = and_(D.id == delivery_id, D.lease_owner == worker, D.status == "claimed")
+    stmt = update(Delivery).where(mine, _still_wanted(now)).values(lease_until=lease_until)
+    result = await session.exec(stmt.execution_options(synchronize_session=False))  # type: ignore[call-overload]
+    if result.rowcount:
+        return "ok"
+    drop = (
+        update(Delivery)
+        .where(mine)
+        .values(status="skipped", error="no longer wanted", lease_owner=None, lease_until=None)
+    )
+    result = await session.exec(drop.execution_options(synchronize_session=False))  # type: ignore[call-overload]
+    return "skipped" if result.rowcount else "lost"
 
 
 async def finish(session: AsyncSession, delivery_id: int, worker: str, **values: Any) -> bool:
