@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core import answers, campaigns
-from bot.core.delivery import LEASE, MAX_BACKOFF, run_due_deliveries
+from bot.core.delivery import LEASE, MAX_BACKOFF, RENEW_AFTER, run_due_deliveries
 from bot.core.ports import DeliveryFailed, Messenger, OutgoingMessage, Recipient, Sent
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
@@ -122,15 +122,18 @@ async def test_answer_arriving_after_the_claim_stops_the_reminder(
     assert statuses == ["sent", "skipped"]
 
 
-async def test_close_arriving_after_the_claim_stops_the_prompt(
+async def test_close_arriving_after_the_claim_stops_a_prompt_that_waited(
     services: Services, slack: SlackDouble
 ) -> None:
+    """Prompts claimed moments ago go out without a second round trip (fan-out speed); one
+    that has waited longer than RENEW_AFTER is re-checked and a close stops it."""
     org = await begin(services, slack, 2)
 
-    async def an_admin_closes(_: Recipient) -> None:
+    async def an_admin_closes_a_while_later(_: Recipient) -> None:
+        at(services, services.clock() + RENEW_AFTER + timedelta(seconds=1))
         await campaigns.close_campaign(services, "2026Q4")
 
-    await _two_workers_one_token(services, an_admin_closes)
+    await _two_workers_one_token(services, an_admin_closes_a_while_later)
     assert sorted(counts(slack, org.user_ids, "prompt")) == [0, 1]
 
 

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.ports import (
@@ -40,6 +40,7 @@ logger = logging.getLogger("leverage.delivery")
 # Renewed just before every send; comfortably longer than one send can take (15 s client
 # timeout x up to 9 tries, plus rate-limit waits), so a slow send never loses its row.
 LEASE = timedelta(minutes=15)
+RENEW_AFTER = timedelta(seconds=30)  # see _needs_renewal
 RECONCILE_LOOKBACK = timedelta(hours=1)
 BASE_BACKOFF_SECONDS = 30
 MAX_BACKOFF = timedelta(minutes=15)
@@ -122,7 +123,7 @@ class _Feeder:
         if self.remaining is not None:
             self.remaining -= len(rows)
         self.done = not rows
-        self.buffer.extend(rows)
+        self.buffer.extend(replace(row, claimed_at=now) for row in rows)
 
 
 class _Recorder:
@@ -212,7 +213,7 @@ async def _deliver(
                 await _mark_sent(services, row, found, recorder, "reconciled")
                 return
         await bucket.acquire()
-        if not await _renew(services, row, recorder):
+        if _needs_renewal(services, row) and not await _renew(services, row, recorder):
             return
         sent = await messenger.send(recipient, _message(row), key)
     except DeliveryFailed as failure:
@@ -225,6 +226,19 @@ async def _deliver(
         )
         return
     await _mark_sent(services, row, sent, recorder, "sent")
+
+
+def _needs_renewal(services: Services, row: Claimed) -> bool:
+    """Whether to renew (and re-check) before sending; skipping it keeps fan-out at full speed.
+
+    A prompt sent within seconds of its claim is as wanted as when it was claimed (at worst, a
+    campaign closed in those seconds still gets its last prompts out), and its 15-minute lease
+    cannot lapse. Reminders always re-check (an answer may have arrived), and so does any row
+    that waited longer (a slow rate, 429s, a paused process).
+    """
+    if row.kind != "prompt" or row.claimed_at is None:
+        return True
+    return services.clock() - row.claimed_at > RENEW_AFTER
 
 
 async def _renew(services: Services, row: Claimed, recorder: _Recorder) -> bool:

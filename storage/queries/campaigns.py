@@ -46,6 +46,7 @@ class Claimed:
     opens_at: datetime
     closes_at: datetime
     answered: bool
+    claimed_at: datetime | None = None  # set by the claimer: when this worker took the lease
 
 
 def _dialect(session: AsyncSession) -> str:
