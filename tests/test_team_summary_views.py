@@ -83,3 +83,17 @@ async def test_only_managers_and_admins_see_team_views(services: Services) -> No
     await make_person(services.db, "Ada Admin", ADMIN_ID)
     await respond_team_summary(reply, services, ADMIN_ID)
     assert "Eng (7 people)" in reply.text and "Solo" not in reply.text
+
+
+async def test_a_few_disclosures_in_a_team_are_withheld_not_shown_as_zero(
+    services: Services,
+) -> None:
+    manager = await make_person(services.db, "Mona Manager", "UMGR")
+    team, people = await make_team(services.db, "Eng", 8, manager=manager)
+    await add_prompts(services.db, Q, people)
+    await add_answers(services.db, Q, team, people[:6])
+    await add_disclosures(services.db, Q, 2, team_id=team)
+    text = (await build_team_summary(services, manager, Q)).text
+    assert "disclosed covert 0" not in text  # two disclosures exist: "0" would be untrue
+    assert "disclosed covert withheld" in text
+    assert "Sanctioned share: withheld" in text  # a share built on a withheld count

@@ -320,8 +320,8 @@ def _fill_team(s: Signals, answers: Any, covert: Any, k: int) -> None:
     s.answered = int((answers or {}).get("answered") or 0)
     if s.answered >= k:
         apply_answers(s, answers)
-    if covert and int(covert["disclosures"]) >= k:
+    if covert:
+        # Counted even below K so that `redact` withholds them (and every share built on
+        # them) instead of the team reading "0 disclosed covert".
         apply_disclosures(s, covert)
-    elif covert:
-        s.withheld.append(f"disclosures withheld: fewer than {k} in this team")
     finish(s)
