@@ -6,17 +6,14 @@ from bot.core import answers, campaigns
 from bot.core.delivery import run_due_deliveries
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
-from tests.test_campaign_fixtures import NOON, at, deliveries, keys_sent_to, seed_org, use_slack
+from tests.test_campaign_fixtures import deliveries, keys_sent_to, start_at_noon
 from tests.test_campaign_lifecycle import EXAMPLE
 
 
 async def test_forgetting_an_answer_does_not_bring_reminders_back(
     services: Services, slack: SlackDouble
 ) -> None:
-    org = await seed_org(services, slack, 3)
-    use_slack(services)
-    at(services, NOON)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
+    org = await start_at_noon(services, slack, 3)
     await run_due_deliveries(services)
     forgetter = org.people[0]
     await answers.save_answer(services, forgetter.slack_user_id or "", "2026Q4", EXAMPLE)
@@ -35,10 +32,7 @@ async def test_forgetting_an_answer_does_not_bring_reminders_back(
 async def test_a_reminder_already_queued_is_not_sent_after_forget(
     services: Services, slack: SlackDouble
 ) -> None:
-    org = await seed_org(services, slack, 2)
-    use_slack(services)
-    at(services, NOON)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
+    org = await start_at_noon(services, slack, 2)
     await run_due_deliveries(services)
     assert await campaigns.remind(services) == 2
     forgetter = org.people[0]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.core import campaigns
 from bot.core.services import Services
 from bot.slack.app import wire_slack
 from bot.slack.double import SlackDouble
@@ -99,3 +100,12 @@ async def all_answers(services: Services) -> list[Answer]:
 async def campaign_row(services: Services, campaign_id: str) -> Campaign | None:
     async with services.db.session() as s:
         return await s.get(Campaign, campaign_id)
+
+
+async def start_at_noon(services: Services, slack: SlackDouble, size: int) -> Any:
+    """A seeded org with the 2026Q4 campaign started (everyone due) at NOON."""
+    org = await seed_org(services, slack, size)
+    use_slack(services)
+    at(services, NOON)
+    await campaigns.start_campaign(services, "2026Q4", now=True)
+    return org

@@ -12,7 +12,15 @@ from bot.core.ports import DeliveryFailed, Messenger, OutgoingMessage, Recipient
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
 from storage.queries import campaigns as q
-from tests.test_campaign_fixtures import NOON, at, deliveries, keys_sent_to, seed_org, use_slack
+from tests.test_campaign_fixtures import (
+    NOON,
+    at,
+    deliveries,
+    keys_sent_to,
+    seed_org,
+    start_at_noon,
+    use_slack,
+)
 from tests.test_campaign_lifecycle import EXAMPLE
 
 Hook = Callable[[Recipient], Awaitable[None]]
@@ -54,18 +62,10 @@ def counts(slack: SlackDouble, user_ids: list[str], kind: str) -> list[int]:
     return [len([k for k in keys_sent_to(slack, u) if f":{kind}:" in k]) for u in user_ids]
 
 
-async def begin(services: Services, slack: SlackDouble, size: int):
-    org = await seed_org(services, slack, size)
-    use_slack(services)
-    at(services, NOON)
-    await campaigns.start_campaign(services, "2026Q4", now=True)
-    return org
-
-
 async def test_slow_send_keeps_its_lease_so_another_worker_never_sends_it_again(
     services: Services, slack: SlackDouble
 ) -> None:
-    org = await begin(services, slack, 5)
+    org = await start_at_noon(services, slack, 5)
     services.settings.fanout_concurrency = 1
     inner = services.messenger
     assert inner is not None
@@ -83,7 +83,7 @@ async def test_slow_send_keeps_its_lease_so_another_worker_never_sends_it_again(
 async def test_renewal_fails_for_a_worker_whose_row_was_taken_over(
     services: Services, slack: SlackDouble
 ) -> None:
-    await begin(services, slack, 1)
+    await start_at_noon(services, slack, 1)
     async with services.db.session() as s:
         [mine] = await q.claim(s, "a", NOON, NOON + timedelta(minutes=1), 10)
     later = NOON + timedelta(minutes=2)
@@ -108,7 +108,7 @@ async def _two_workers_one_token(services: Services, hook: Hook) -> None:
 async def test_answer_arriving_after_the_claim_stops_the_reminder(
     services: Services, slack: SlackDouble
 ) -> None:
-    org = await begin(services, slack, 2)
+    org = await start_at_noon(services, slack, 2)
     await run_due_deliveries(services)
     assert await campaigns.remind(services) == 2
 
@@ -127,7 +127,7 @@ async def test_close_arriving_after_the_claim_stops_a_prompt_that_waited(
 ) -> None:
     """Prompts claimed moments ago go out without a second round trip (fan-out speed); one
     that has waited longer than RENEW_AFTER is re-checked and a close stops it."""
-    org = await begin(services, slack, 2)
+    org = await start_at_noon(services, slack, 2)
 
     async def an_admin_closes_a_while_later(_: Recipient) -> None:
         at(services, services.clock() + RENEW_AFTER + timedelta(seconds=1))
@@ -140,7 +140,7 @@ async def test_close_arriving_after_the_claim_stops_a_prompt_that_waited(
 async def test_transient_failures_retry_until_the_campaign_closes_then_resume_requeues(
     services: Services, slack: SlackDouble
 ) -> None:
-    org = await begin(services, slack, 1)
+    org = await start_at_noon(services, slack, 1)
     inner = services.messenger
     assert inner is not None
     flaky = FlakyMessenger(inner)
