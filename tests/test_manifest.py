@@ -15,7 +15,7 @@ import handlers
 from bot.slack.simulator import SlackSender
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "schemas" / "slack-manifest" / "manifest.schema.1.0.0.json"
 
 
 @pytest.fixture(scope="module")
