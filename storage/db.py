@@ -47,7 +47,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        # hide_parameters: an error's message never quotes the values (a disclosure's text).
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True, "hide_parameters": True}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=10, max_overflow=10, connect_args={"timeout": 5})
         else:

@@ -7,9 +7,11 @@ gets an emptied `public` schema migrated by alembic, exactly like a new install.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +81,8 @@ async def services(settings: Settings, database: Database) -> Services:
     return Services(settings=settings, db=database)
 
 
-@pytest.fixture
-async def app_url(services: Services) -> AsyncIterator[str]:
+@asynccontextmanager
+async def serving(services: Services) -> AsyncIterator[str]:
     """The real aiohttp app listening on a loopback port, as `leverage-bot serve` runs it."""
     bolt_app = create_bolt_app(services)
     runner = web.AppRunner(create_web_app(services, bolt_app))
@@ -88,8 +90,34 @@ async def app_url(services: Services) -> AsyncIterator[str]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def app_url(services: Services) -> AsyncIterator[str]:
+    async with serving(services) as url:
+        yield url
+
+
+@pytest.fixture
+def debug_log(tmp_path: Path) -> Iterator[Path]:
+    """Root logging at DEBUG into a file for the whole test, as a careless operator might set."""
+    path = tmp_path / "debug.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("privacy-test").debug("flow starts")
+    yield path
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    handler.close()
 
 
 @pytest.fixture

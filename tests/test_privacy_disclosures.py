@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,24 +39,6 @@ from tests.test_disclosure_helpers import (
 
 TOOL = "Quillotron Ghostwriter"
 SECRET_WORDS = "PURPLE-ELEPHANT-SENTINEL please buy it"
-
-
-@pytest.fixture
-def debug_log(tmp_path: Path) -> Iterator[Path]:
-    """Root logging at DEBUG into a file for the whole test, as a careless operator might set."""
-    path = tmp_path / "debug.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setLevel(logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    logging.getLogger("privacy-test").debug("flow starts")
-    yield path
-    root.removeHandler(handler)
-    root.setLevel(old_level)
-    handler.close()
 
 
 async def test_whole_flow_leaves_no_trace_in_rows_or_logs(

@@ -276,16 +276,21 @@ def _body(text: str) -> str:
     return body
 
 
-async def reply(services: Services, disclosure_id: str, body: str, author: str) -> None:
-    """An admin's answer, readable by whoever holds the disclosure's claim code."""
+async def reply(services: Services, disclosure_id: str, body: str, author: str) -> bool:
+    """An admin's answer, readable by whoever holds the disclosure's claim code.
+
+    Idempotent: the same text sent again for the same disclosure (a double click, a retried
+    command) is stored once; returns False when it was already there.
+    """
     text = _body(body)
+    ident = disclosure_id.strip().lower()
     async with services.db.session() as session:
-        if await q.disclosure_by_id(session, disclosure_id.strip().lower()) is None:
+        if await q.disclosure_by_id(session, ident) is None:
             raise NotFound(disclosure_id)
-        await q.add_reply(
-            session,
-            DisclosureReply(disclosure_id=disclosure_id.strip().lower(), body=text, author=author),
-        )
+        if text in {r.body for r in await q.replies_for(session, ident)}:
+            return False
+        await q.add_reply(session, DisclosureReply(disclosure_id=ident, body=text, author=author))
+    return True
 
 
 async def publish_note(services: Services, quarter: str, body: str, author: str) -> None:

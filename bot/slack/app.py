@@ -9,9 +9,9 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
@@ -19,7 +19,8 @@ from bot.core.services import Services
 from bot.logs import BOLT_APP_LOGGER, cap_payload_loggers
 from bot.slack.client import make_web_client
 from bot.slack.directory import SlackDirectory
-from bot.slack.errors import on_listener_error
+from bot.slack.errors import is_database_error, on_listener_error
+from bot.slack.gate import UNSIGNED, Refusal, RequestGate, plain_headers, shape_problem
 from bot.slack.messenger import SlackMessenger
 from handlers.context import SERVICES_KEY
 
@@ -74,16 +75,23 @@ def create_web_app(
         if request.content_length and request.content_length > MAX_BODY_BYTES:
             return web.json_response({"error": "payload too large"}, status=413)
         try:
-            bolt_request = await to_bolt_request(request)
+            body = await request.text()
         except UnicodeDecodeError:
             return web.json_response({"error": "body is not UTF-8"}, status=400)
-        except ValueError:  # JSON that does not parse: Bolt gives up before verifying
-            return await _unparseable(request, verifier)
+        headers = plain_headers(request.headers)
+        refusal = _refusal(gate, body, headers, request.content_type)
+        if refusal is not None:
+            return web.json_response({"error": refusal.error}, status=refusal.status)
+        if not await _first_time(gate, headers):
+            return web.Response(status=200)  # a replay: already acted on, so do nothing
         try:
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(headers.items())
+            )
             bolt_response = await bolt_app.async_dispatch(bolt_request)
         except Exception as error:  # a payload shaped unlike anything Slack sends
             logger.warning("unprocessable request: %s", type(error).__name__)
-            return await _unparseable(request, verifier, "payload is not shaped as Slack's")
+            return web.json_response({"error": "payload is not shaped as Slack's"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
     async def health(_request: web.Request) -> web.Response:
@@ -93,17 +101,29 @@ def create_web_app(
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     if serve_events:
-        verifier = SignatureVerifier(services.settings.slack_signing_secret.get_secret_value())
+        gate = RequestGate(services, services.settings.slack_signing_secret.get_secret_value())
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, health)
     return web_app
 
 
-async def _unparseable(
-    request: web.Request, verifier: SignatureVerifier, problem: str = "body is not valid JSON"
-) -> web.Response:
-    """401 for a request Slack did not sign, 400 for a signed one whose body is broken."""
-    body = await request.text()
-    if not verifier.is_valid_request(body, dict(request.headers)):
-        return web.json_response({"error": "invalid request signature"}, status=401)
-    return web.json_response({"error": problem}, status=400)
+def _refusal(
+    gate: RequestGate, body: str, headers: dict[str, str], content_type: str
+) -> Refusal | None:
+    """401 for a request Slack did not sign (or signed over five minutes ago), 400 for a
+    signed one whose body is not a JSON object; checked before Bolt parses or logs anything."""
+    if not gate.verified(body, headers):
+        return UNSIGNED
+    return shape_problem(body, content_type)
+
+
+async def _first_time(gate: RequestGate, headers: dict[str, str]) -> bool:
+    """With the database down, let the request through: whatever it would change needs the
+    database too and will fail politely, while read-only answers still reach the person."""
+    try:
+        return await gate.first_time(headers)
+    except Exception as error:
+        if not is_database_error(error):
+            raise
+        logger.warning("replay guard unavailable: %s", type(error).__name__)
+        return True

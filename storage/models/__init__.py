@@ -11,6 +11,7 @@ from storage.models.disclosures import (
 )
 from storage.models.facts import FactChange, OrgFact
 from storage.models.org import Person, Team
+from storage.models.replay import SeenRequest
 
 __all__ = [
     "Answer",
@@ -24,6 +25,7 @@ __all__ = [
     "OrgFact",
     "Person",
     "QuarterNote",
+    "SeenRequest",
     "SubmissionGuard",
     "Team",
 ]
