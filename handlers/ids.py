@@ -8,6 +8,7 @@ OPEN_DISCLOSURE_FORM = "disclosure_open_form"
 
 # Modal callback ids
 ANSWER_VIEW = "leverage_answer"
+ANSWER_DETAILS_VIEW = "leverage_answer_details"
 DISCLOSURE_VIEW = "disclosure_submit"
 
 # Slash commands (also declared in manifest.yml; a test keeps the two in step)

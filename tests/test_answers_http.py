@@ -12,7 +12,7 @@ from bot.core import campaigns
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
 from bot.slack.double import SlackDouble
-from bot.slack.simulator import SlackSender, multi, plain, radio, static
+from bot.slack.simulator import SlackSender, multi, number, plain, radio, static
 from handlers import ids
 from storage.db import Database
 from storage.types import utcnow
@@ -24,18 +24,27 @@ QUARTER = campaigns.quarters.quarter_of(utcnow())
 
 
 def form(example: str = "Drafted release notes from commits with Copilot.", **changes: Any):
+    """Step one of the answer form: the three required inputs and the sharing choice."""
     values = {
         "example": plain(example),
         "work_kind": static("coding"),
         "tool": plain("GitHub Copilot"),
+        "share_consent": multi([]),
+    }
+    values.update(changes)
+    return {block: {"value": element} for block, element in values.items()}
+
+
+def details(**changes: Any):
+    """Step two, all optional: Slack sends an untouched radio group as no selected option."""
+    values = {
         "tool_approved": radio("approved"),
         "establishment": radio("team"),
         "spread": radio("my_team"),
         "continues_without_me": radio("yes"),
-        "hours_saved_per_month": plain(""),
+        "hours_saved_per_month": number(""),
         "metric": plain(""),
         "obstacles": multi(["procurement", "no_time"]),
-        "share_consent": multi([]),
     }
     values.update(changes)
     return {block: {"value": element} for block, element in values.items()}
@@ -64,8 +73,22 @@ async def test_command_opens_form_and_submit_saves_then_edits(
     user = org.user_ids[1]
     view = await open_form(sender, slack, user)
     assert view["callback_id"] == ids.ANSWER_VIEW and view["private_metadata"] == QUARTER
-    reply = await sender.view_submission(ids.ANSWER_VIEW, form(hours_saved_per_month=plain("4,5")),
-                                         user_id=user, private_metadata=QUARTER)  # fmt: skip
+    required = [b for b in view["blocks"] if b["type"] == "input" and not b.get("optional")]
+    assert [b["block_id"] for b in required] == ["example", "work_kind", "tool"]
+    reply = await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=user,
+                                         private_metadata=QUARTER)  # fmt: skip
+    step_two = reply.json()
+    assert step_two["response_action"] == "update"
+    assert step_two["view"]["callback_id"] == ids.ANSWER_DETAILS_VIEW
+    assert all(b.get("optional") for b in step_two["view"]["blocks"] if b["type"] == "input")
+    (saved,) = await all_answers(services)
+    assert (saved.example, saved.tool, saved.establishment, saved.tool_approved) == (
+        "Drafted release notes from commits with Copilot.", "GitHub Copilot", None, None,
+    )  # fmt: skip
+    reply = await sender.view_submission(
+        ids.ANSWER_DETAILS_VIEW, details(hours_saved_per_month=number("4.5")),
+        user_id=user, private_metadata=QUARTER,
+    )  # fmt: skip
     assert reply.json()["response_action"] == "update"
     (saved,) = await all_answers(services)
     assert (saved.hours_saved_per_month, saved.obstacle_procurement, saved.share_consent) == (
@@ -74,11 +97,32 @@ async def test_command_opens_form_and_submit_saves_then_edits(
     edit = await open_form(sender, slack, user)
     example_block = next(b for b in edit["blocks"] if b.get("block_id") == "example")
     assert example_block["element"]["initial_value"].startswith("Drafted release notes")
-    await sender.view_submission(ids.ANSWER_VIEW, form("Now the whole team does it."),
-                                 user_id=user, private_metadata=QUARTER)  # fmt: skip
+    reply = await sender.view_submission(ids.ANSWER_VIEW, form("Now the whole team does it."),
+                                         user_id=user, private_metadata=QUARTER)  # fmt: skip
+    prefilled = {b["block_id"]: b["element"] for b in reply.json()["view"]["blocks"]
+                 if b["type"] == "input"}  # fmt: skip
+    assert prefilled["hours_saved_per_month"]["initial_value"] == "4.5"
     (edited,) = await all_answers(services)
     assert edited.example == "Now the whole team does it." and edited.id == saved.id
+    assert (edited.hours_saved_per_month, edited.establishment) == (4.5, "team")  # kept
     assert slack.validation_errors == []
+
+
+async def test_unanswered_maturity_questions_stay_unknown(
+    services: Services, slack: SlackDouble, sender: SlackSender
+) -> None:
+    org = await seed_org(services, slack, 2)
+    user = org.user_ids[1]
+    await open_form(sender, slack, user)
+    await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=user, private_metadata=QUARTER)
+    empty = details(tool_approved=radio(None), establishment=radio(None), spread=radio(None),
+                    continues_without_me=radio(None), obstacles=multi([]))  # fmt: skip
+    reply = await sender.view_submission(ids.ANSWER_DETAILS_VIEW, empty, user_id=user,
+                                         private_metadata=QUARTER)  # fmt: skip
+    assert reply.json()["response_action"] == "update"
+    (saved,) = await all_answers(services)
+    assert (saved.tool_approved, saved.establishment, saved.spread) == (None, None, None)
+    assert saved.continues_without_me is None and saved.has_example
 
 
 async def test_bad_input_gets_modal_errors_and_nothing_is_stored(
@@ -86,17 +130,26 @@ async def test_bad_input_gets_modal_errors_and_nothing_is_stored(
 ) -> None:
     org = await seed_org(services, slack, 2)
     await open_form(sender, slack, org.user_ids[1])
-    bad = form("x" * 2001, hours_saved_per_month=plain("lots"), tool=plain("  "),
-               work_kind=static(None))  # fmt: skip
+    bad = form("x" * 2001, tool=plain("  "), work_kind=static(None))
     reply = await sender.view_submission(
         ids.ANSWER_VIEW, bad, user_id=org.user_ids[1], private_metadata=QUARTER
     )
     body = reply.json()
     assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {"example", "hours_saved_per_month", "tool", "work_kind"}
+    assert set(body["errors"]) == {"example", "tool", "work_kind"}
     assert "2000" in body["errors"]["example"]
-    assert "number" in body["errors"]["hours_saved_per_month"]
     assert await all_answers(services) == []
+    await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=org.user_ids[1],
+                                 private_metadata=QUARTER)  # fmt: skip
+    reply = await sender.view_submission(
+        ids.ANSWER_DETAILS_VIEW, details(hours_saved_per_month=number("9999"), spread=radio("x")),
+        user_id=org.user_ids[1], private_metadata=QUARTER,
+    )  # fmt: skip
+    body = reply.json()
+    assert set(body["errors"]) == {"hours_saved_per_month", "spread"}
+    assert "number" in body["errors"]["hours_saved_per_month"]
+    (saved,) = await all_answers(services)
+    assert saved.spread is None and saved.hours_saved_per_month is None
 
 
 async def test_double_submit_keeps_one_row(

@@ -14,6 +14,12 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def test_quarter_label_is_what_people_read() -> None:
+    assert quarters.quarter_label("2026Q3") == "Q3 2026"
+    assert quarters.quarter_label(" 2027q1 ") == "Q1 2027"
+    assert quarters.quarter_label("not a quarter") == "not a quarter"
+
+
 def test_quarter_labels() -> None:
     assert quarters.quarter_of(utc(2026, 12, 31, 23, 59)) == "2026Q4"
     assert quarters.quarter_of(date(2027, 1, 1)) == "2027Q1"

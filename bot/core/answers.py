@@ -55,15 +55,23 @@ class CampaignUnavailable(Exception):
     """The campaign named by a button or a modal is unknown or closed; `str()` says which."""
 
 
+# The quarterly question asks for these three; everything else is an optional second step.
+REQUIRED = ("example", "work_kind", "tool")
+# The structured maturity questions: unanswered is stored as NULL, which the aggregator
+# treats as unknown (never as "no"), and the stage evidence says how many are unknown.
+MATURITY = ("tool_approved", "establishment", "spread", "continues_without_me")
+DETAILS = (*MATURITY, "hours_saved_per_month", "metric", "obstacles")
+
+
 @dataclass
 class AnswerInput:
     example: str
     work_kind: str
     tool: str
-    tool_approved: str
-    establishment: str
-    spread: str
-    continues_without_me: str
+    tool_approved: str | None = None
+    establishment: str | None = None
+    spread: str | None = None
+    continues_without_me: str | None = None
     hours_saved_per_month: float | None = None
     metric: str | None = None
     obstacles: list[str] = field(default_factory=list)
@@ -77,6 +85,7 @@ class FormContext:
     campaign_id: str
     closes_at: datetime
     existing: Answer | None
+    manager_name: str | None = None  # who (with the managers above) sees a shared example
 
 
 def _text(raw: Mapping[str, Any], name: str, cap: int, label: str, errors: Errors) -> str:
@@ -105,6 +114,23 @@ def _hours(raw: Mapping[str, Any], errors: Errors) -> float | None:
     return round(hours, 2)
 
 
+def _choices(
+    raw: Mapping[str, Any], errors: Errors, names: tuple[str, ...] = tuple(CHOICES)
+) -> dict[str, Any]:
+    """The kind of work is required; a maturity question left empty stays None (unknown)."""
+    choices: dict[str, Any] = {}
+    for name in names:
+        options = CHOICES[name]
+        value = raw.get(name)
+        if value in (None, "") and name in MATURITY:
+            choices[name] = None
+        elif value not in options:
+            errors[name] = "Please choose one of the options."
+        else:
+            choices[name] = str(value)
+    return choices
+
+
 def validate_answer(raw: Mapping[str, Any]) -> tuple[AnswerInput | None, Errors]:
     """Check a submitted form (field -> value); returns the clean input or the errors."""
     errors: Errors = {}
@@ -115,12 +141,7 @@ def validate_answer(raw: Mapping[str, Any]) -> tuple[AnswerInput | None, Errors]
     if not tool and "tool" not in errors:
         errors["tool"] = "Please name the tool (for example the product or model you used)."
     metric = _text(raw, "metric", METRIC_MAX, "The metric", errors) or None
-    choices = {}
-    for name, options in CHOICES.items():
-        value = raw.get(name)
-        if value not in options:
-            errors[name] = "Please choose one of the options."
-        choices[name] = str(value)
+    choices = _choices(raw, errors)
     obstacles = [str(o) for o in raw.get("obstacles") or []]
     if any(o not in OBSTACLES for o in obstacles):
         errors["obstacles"] = "Please pick obstacles from the list."
@@ -153,11 +174,17 @@ async def form_context(
             raise NotInDirectory(chat_user_id)
         campaign = await _campaign_for(s, campaign_id, now)
         existing = await aq.answer_for(s, campaign.id, person.id) if campaign else None
+        manager = (
+            await org_queries.person_by_id(s, person.manager_id) if person.manager_id else None
+        )
     if campaign is None and campaign_id is None:
         campaign = await _off_cycle(services, now)
     _check_open(campaign, campaign_id, now)
     assert campaign is not None
-    return FormContext(person.id, person.team_id, campaign.id, campaign.closes_at, existing)
+    return FormContext(
+        person.id, person.team_id, campaign.id, campaign.closes_at, existing,
+        manager.name if manager is not None else None,
+    )  # fmt: skip
 
 
 async def _campaign_for(s: Any, campaign_id: str | None, now: datetime) -> Campaign | None:
@@ -181,24 +208,62 @@ def _check_open(campaign: Campaign | None, asked: str | None, now: datetime) -> 
     if campaign.status != "open" or campaign.closes_at <= now:
         nxt = quarters.next_open_day(now.date())
         raise CampaignUnavailable(
-            f"The {campaign.id} question closed on {campaign.closes_at:%d %B %Y}, so answers "
-            f"are no longer collected for it. The next one opens on {nxt:%d %B %Y}."
+            f"The {quarters.quarter_label(campaign.id)} question closed on "
+            f"{campaign.closes_at:%d %B %Y}, so answers are no longer collected for it. "
+            f"The next one opens on {nxt:%d %B %Y}."
         )
 
 
 async def save_answer(
-    services: Services, chat_user_id: str, campaign_id: str, data: AnswerInput
+    services: Services,
+    chat_user_id: str,
+    campaign_id: str,
+    data: AnswerInput,
+    *,
+    keep_details: bool = False,
 ) -> bool:
-    """Store (or edit in place) the person's answer; True when it was an edit."""
+    """Store (or edit in place) the person's answer; True when it was an edit.
+
+    `keep_details` writes only the example, kind of work, tool and consent (the form's first
+    step), so editing the example never wipes the optional details given in the second step.
+    """
     ctx = await form_context(services, chat_user_id, campaign_id)
     now = services.clock()
     values = asdict(data)
     chosen = set(values.pop("obstacles"))
-    values.update({f"obstacle_{key}": key in chosen for key in OBSTACLES})
+    if keep_details:
+        for name in DETAILS:
+            values.pop(name, None)
+    else:
+        values.update({f"obstacle_{key}": key in chosen for key in OBSTACLES})
     values.update(_identity(ctx, now), has_example=True)
     async with services.db.session() as s:
         await aq.upsert_answer(s, values)
     return ctx.existing is not None
+
+
+def validate_details(raw: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Errors]:
+    """The optional second step: maturity questions, hours, metric, obstacles -> columns."""
+    errors: Errors = {}
+    values = _choices(raw, errors, MATURITY)
+    values["metric"] = _text(raw, "metric", METRIC_MAX, "The metric", errors) or None
+    values["hours_saved_per_month"] = _hours(raw, errors)
+    obstacles = {str(o) for o in raw.get("obstacles") or []}
+    if obstacles - set(OBSTACLES):
+        errors["obstacles"] = "Please pick obstacles from the list."
+    values.update({f"obstacle_{key}": key in obstacles for key in OBSTACLES})
+    return (None, errors) if errors else (values, {})
+
+
+async def save_details(
+    services: Services, chat_user_id: str, campaign_id: str, values: dict[str, Any]
+) -> bool:
+    """Add the second step's details to this quarter's example; False when there is none."""
+    ctx = await form_context(services, chat_user_id, campaign_id)
+    if ctx.existing is None or not ctx.existing.has_example:
+        return False
+    async with services.db.session() as s:
+        return await aq.update_details(s, ctx.campaign_id, ctx.person_id, values, services.clock())
 
 
 def _identity(ctx: FormContext, now: datetime) -> dict[str, Any]:
@@ -266,3 +331,38 @@ async def my_history(services: Services, person_id: int) -> MyHistory:
             bool(mine and mine.has_example),
         )
     return MyHistory(answers, current)
+
+
+@dataclass(frozen=True)
+class PromptState:
+    """Where a person stands in one campaign, and the DMs that should show it."""
+
+    campaign_id: str
+    closes_at: datetime
+    is_open: bool
+    answered: bool
+    has_example: bool
+    messages: list[tuple[str, str]]
+
+
+async def prompt_state(services: Services, chat_user_id: str, campaign_id: str) -> PromptState:
+    """The state a campaign DM shows after an answer, an edit, a decline or the close.
+
+    Raises NotInDirectory / CampaignUnavailable (unknown campaign) like the form does; a closed
+    campaign is a state here, not an error, so its DMs can lose their buttons.
+    """
+    person = await person_for(services, chat_user_id)
+    person_id = int(person.id or 0)
+    async with services.db.session() as s:
+        campaign = await cq.get_campaign(s, campaign_id)
+        if campaign is None:
+            raise CampaignUnavailable(
+                f"There is no {quarters.quarter_label(campaign_id)} question."
+            )
+        answer = await aq.answer_for(s, campaign_id, person_id)
+        messages = await cq.sent_prompts(s, campaign_id, person_id)
+    is_open = campaign.status == "open" and campaign.closes_at > services.clock()
+    return PromptState(
+        campaign.id, campaign.closes_at, is_open, answer is not None,
+        bool(answer and answer.has_example), messages,
+    )  # fmt: skip

@@ -31,6 +31,15 @@ def parse_quarter(label: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def quarter_label(label: str) -> str:
+    """`Q3 2026` for `2026Q3`: how people read a quarter (the compact form stays the key).
+
+    Anything that is not a quarter comes back unchanged, so a caller never has to check first.
+    """
+    match = _LABEL.match(str(label).strip().upper())
+    return f"Q{match.group(2)} {match.group(1)}" if match else str(label)
+
+
 def is_quarter(label: str) -> bool:
     return bool(_LABEL.match(label.strip().upper()))
 

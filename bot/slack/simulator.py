@@ -183,3 +183,8 @@ def multi(values: list[str]) -> dict[str, Any]:
             {"text": {"type": "plain_text", "text": v}, "value": v} for v in values
         ],
     }
+
+
+def number(value: str) -> dict[str, Any]:
+    """A number_input's state value: Slack sends the typed number as a string."""
+    return {"type": "number_input", "value": value}

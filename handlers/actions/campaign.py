@@ -15,6 +15,7 @@ from bot.core import answers
 from bot.core.answers import CampaignUnavailable, NotInDirectory
 from handlers.blocks.answer_form import answer_form_view
 from handlers.context import services_of
+from handlers.prompt_state import show_state
 
 logger = logging.getLogger("leverage.handlers.campaign")
 
@@ -55,9 +56,7 @@ async def open_answer_modal(
         await _say(respond, str(refusal))
         return False
     try:
-        await client.views_open(
-            trigger_id=trigger_id, view=answer_form_view(ctx.campaign_id, ctx.existing)
-        )
+        await client.views_open(trigger_id=trigger_id, view=answer_form_view(ctx))
     except SlackApiError as error:
         logger.info("views.open refused: %s", error.response.get("error"))
         await _say(respond, EXPIRED_TRIGGER)
@@ -68,16 +67,22 @@ async def open_answer_modal(
 async def open_answer_form(
     ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
 ) -> None:
-    """ "Share an example" in the DM; the button carries the campaign it was sent for."""
+    """ "Share an example" (or "Edit") in the DM; the button carries its campaign. A click on
+    a closed campaign's DM also takes the buttons off that campaign's DMs."""
     await ack()
     campaign_id = _button_value(body) or None
     user_id = body["user"]["id"]
-    await open_answer_modal(
-        client, services_of(context), user_id, body.get("trigger_id"), respond, campaign_id
+    services = services_of(context)
+    opened = await open_answer_modal(
+        client, services, user_id, body.get("trigger_id"), respond, campaign_id
     )
+    if not opened and campaign_id:
+        await show_state(client, services, user_id, campaign_id)
 
 
-async def not_this_quarter(ack: Any, body: dict[str, Any], context: Any, respond: Any) -> None:
+async def not_this_quarter(
+    ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
+) -> None:
     """Counts as an answer without an example, so no reminders follow."""
     await ack()
     services = services_of(context)
@@ -88,7 +93,11 @@ async def not_this_quarter(ack: Any, body: dict[str, Any], context: Any, respond
         return
     except CampaignUnavailable as refusal:
         await _say(respond, str(refusal))
+        await show_state(client, services, body["user"]["id"], _button_value(body))
         return
+    updated = await show_state(client, services, body["user"]["id"], _button_value(body))
+    if updated and recorded:
+        return  # the DM itself now says "not this quarter", with a button to add an example
     if recorded:
         text = (
             "Thanks, noted: no example this quarter, and no reminders. If something comes up "

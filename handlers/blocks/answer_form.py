@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -22,7 +23,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.answers import CHOICES, EXAMPLE_MAX, METRIC_MAX, TOOL_MAX
+from bot.core.answers import CHOICES, EXAMPLE_MAX, HOURS_MAX, METRIC_MAX, TOOL_MAX, FormContext
+from bot.core.quarters import quarter_label
 from bot.core.vocabulary import OBSTACLES
 from handlers import ids
 from storage.models import Answer
@@ -30,6 +32,7 @@ from storage.models import Answer
 ACTION = "value"
 CONSENT = "yes"
 RADIO_FIELDS = ("tool_approved", "establishment", "spread", "continues_without_me")
+# Slack adds "(optional)" to optional inputs itself, so no label here says it again.
 LABELS = {
     "work_kind": "What kind of work was it?",
     "tool_approved": "Is the tool approved by the organisation?",
@@ -37,6 +40,16 @@ LABELS = {
     "spread": "Who else does it?",
     "continues_without_me": "Would it continue if you left?",
 }
+
+
+def consent_label(manager_name: str | None) -> str:
+    """Exactly who sees a shared example: the manager and the managers above (the directory's
+    chain); teammates never do. Capped to Slack's 75 characters for a checkbox."""
+    if manager_name:
+        text = f"{manager_name} and the managers above may see it with my name"
+        if len(text) <= 75:
+            return text
+    return "My manager and the managers above may see it with my name"
 
 
 def _options(choices: dict[str, str]) -> list[Option]:
@@ -58,7 +71,7 @@ def _text_input(
     return InputBlock(block_id=name, label=label, element=element, optional=optional, hint=hint)
 
 
-def _choice_input(name: str, answer: Answer | None) -> InputBlock:
+def _choice_input(name: str, answer: Answer | None, *, optional: bool = False) -> InputBlock:
     choices = CHOICES[name]
     current = _initial(choices, getattr(answer, name, None) if answer else None)
     element_type = RadioButtonsElement if name in RADIO_FIELDS else StaticSelectElement
@@ -70,7 +83,10 @@ def _choice_input(name: str, answer: Answer | None) -> InputBlock:
     hint = (
         "The test of maturity: does it work without you?" if name.startswith("continues") else None
     )
-    return InputBlock(block_id=name, label=LABELS[name], element=element_type(**kwargs), hint=hint)
+    return InputBlock(
+        block_id=name, label=LABELS[name], element=element_type(**kwargs), hint=hint,
+        optional=optional,
+    )  # fmt: skip
 
 
 def _checkboxes(name: str, label: str, options: list[Option], chosen: list[str]) -> InputBlock:
@@ -83,15 +99,29 @@ def _checkboxes(name: str, label: str, options: list[Option], chosen: list[str])
     )
 
 
-def answer_form_view(campaign_id: str, answer: Answer | None = None) -> View:
-    """The modal; prefilled from `answer` when the person edits this quarter's example."""
-    a = answer if answer is not None and answer.has_example else None
-    obstacles = [k for k in OBSTACLES if a is not None and getattr(a, f"obstacle_{k}", False)]
-    hours = f"{a.hours_saved_per_month:g}" if a and a.hours_saved_per_month is not None else None
+def _hours_input(answer: Answer | None) -> InputBlock:
+    """Block Kit's number_input: a numeric keypad on phones, and Slack checks the range."""
+    hours = answer.hours_saved_per_month if answer is not None else None
+    element = NumberInputElement(
+        action_id=ACTION, is_decimal_allowed=True, min_value="0", max_value=f"{HOURS_MAX:g}",
+        initial_value=f"{hours:g}" if hours is not None else None, placeholder="e.g. 4 or 2.5",
+    )  # fmt: skip
+    return InputBlock(
+        block_id="hours_saved_per_month", label="Hours saved per month", element=element,
+        optional=True,
+    )  # fmt: skip
+
+
+def answer_form_view(ctx: FormContext) -> View:
+    """Step one, the question itself: three required inputs and the sharing choice.
+
+    Prefilled from this quarter's answer when the person edits it.
+    """
+    a = ctx.existing if ctx.existing is not None and ctx.existing.has_example else None
     intro = (
-        f"*{campaign_id}*: one example of AI leverage in your work. Not graded; it helps the "
-        "organisation see what works and which obstacles to remove."
-        + (" You are editing the answer you gave earlier." if a else "")
+        f"*{quarter_label(ctx.campaign_id)}*: one example of AI leverage in your work. "
+        "Not graded; it shows the organisation what works and which obstacles to remove."
+        + (" You are editing the example you gave earlier." if a else "")
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=intro)),
@@ -99,28 +129,55 @@ def answer_form_view(campaign_id: str, answer: Answer | None = None) -> View:
                     a.example if a else None, multiline=True,
                     placeholder="What did you do with AI, and what difference did it make?"),
         _choice_input("work_kind", a),
-        _text_input("tool", "Which tool did you use?", TOOL_MAX, a.tool if a else None),
-        *(_choice_input(name, a) for name in RADIO_FIELDS),
-        _text_input("hours_saved_per_month", "Hours saved per month (optional)", 10, hours,
-                    optional=True, hint="A number, like 4 or 2.5."),
-        _text_input("metric", "Or a metric and its change (optional)", METRIC_MAX,
-                    a.metric if a else None, optional=True,
-                    placeholder="e.g. first-response time down from 4h to 1h"),
-        _checkboxes("obstacles", "Obstacles you met (optional)", _options(OBSTACLES), obstacles),
-        _checkboxes("share_consent", "Sharing",
-                    [Option(value=CONSENT, label="My team may see this example with my name")],
+        _text_input("tool", "Which tool did you use?", TOOL_MAX, a.tool if a else None,
+                    placeholder="e.g. ChatGPT, Copilot, Gemini"),
+        _checkboxes("share_consent", "Share it with your name?",
+                    [Option(value=CONSENT, label=consent_label(ctx.manager_name))],
                     [CONSENT] if a and a.share_consent else []),
         ContextBlock(elements=[MarkdownTextObject(
-            text="Only you, and (with your consent) your team, see this answer with your name. "
-            "Everything else is counted in totals. `/ai-leverage forget` erases it.")]),
+            text="Unless you tick that box, your example counts only in totals; teammates never "
+            "see it. `/ai-leverage forget` erases it.")]),
     ]  # fmt: skip
     return View(
         type="modal",
         callback_id=ids.ANSWER_VIEW,
-        private_metadata=campaign_id,
+        private_metadata=ctx.campaign_id,
         title="AI leverage",
         submit="Save",
         close="Cancel",
+        blocks=blocks,
+    )
+
+
+def details_view(campaign_id: str, answer: Answer | None, *, edited: bool) -> View:
+    """Step two, after the example is saved: the maturity questions, all optional.
+
+    Closing it keeps the example; a question left empty counts as unknown, never as "no".
+    """
+    a = answer if answer is not None and answer.has_example else None
+    obstacles = [k for k in OBSTACLES if a is not None and getattr(a, f"obstacle_{k}", False)]
+    done = "updated" if edited else "saved"
+    intro = (
+        f":white_check_mark: *Thank you, your {quarter_label(campaign_id)} example is {done}.*\n"
+        "That is all we need. If you have another minute, these optional questions show "
+        "whether it could work without you."
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=intro)),
+        *(_choice_input(name, a, optional=True) for name in RADIO_FIELDS),
+        _hours_input(a),
+        _text_input("metric", "Or a metric and its change", METRIC_MAX,
+                    a.metric if a else None, optional=True,
+                    placeholder="e.g. first-response time down from 4h to 1h"),
+        _checkboxes("obstacles", "Obstacles you met", _options(OBSTACLES), obstacles),
+    ]  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=ids.ANSWER_DETAILS_VIEW,
+        private_metadata=campaign_id,
+        title="AI leverage",
+        submit="Add these",
+        close="Done",
         blocks=blocks,
     )
 
@@ -143,19 +200,20 @@ def _element_value(element: dict[str, Any]) -> Any:
         return [o.get("value") for o in element.get("selected_options") or []]
     if kind in ("static_select", "radio_buttons"):
         return (element.get("selected_option") or {}).get("value")
+    if kind == "number_input":
+        return element.get("value") or ""
     return element.get("value")
 
 
-def thanks_view(campaign_id: str, edited: bool) -> View:
-    """What the modal turns into after a successful save."""
-    what = "updated" if edited else "saved"
+def thanks_view(campaign_id: str) -> View:
+    """What the second step turns into once its details are saved."""
     text = (
-        f":white_check_mark: Thank you! Your {campaign_id} example is {what}.\n"
-        "You can change it any time while the question is open with `/ai-leverage`."
+        f":white_check_mark: Thank you! Your {quarter_label(campaign_id)} example and its details "
+        "are saved.\nYou can change them while the question is open with `/ai-leverage`."
     )
     return View(
         type="modal",
-        callback_id=ids.ANSWER_VIEW + "_done",
+        callback_id=ids.ANSWER_DETAILS_VIEW + "_done",
         title="AI leverage",
         close="Close",
         blocks=[SectionBlock(text=MarkdownTextObject(text=text))],

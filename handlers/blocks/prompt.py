@@ -15,7 +15,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.core.answers import PromptState
 from bot.core.ports import PromptMessage
+from bot.core.quarters import quarter_label
 from handlers import ids
 
 QUESTION = "Give one example of AI leverage in your work this quarter."
@@ -57,7 +59,7 @@ def _buttons(message: PromptMessage) -> list[ButtonElement]:
 
 
 def _footer(message: PromptMessage) -> str:
-    footer = f"Open until {message.closes_at:%A %d %B}. Takes about two minutes."
+    footer = f"Open until {message.closes_at:%A %d %B}. Three short answers, about two minutes."
     if not message.reminder:
         footer += " The anonymous button is blameless: no name is stored."
     return footer
@@ -68,4 +70,44 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
         SectionBlock(text=MarkdownTextObject(text=_intro(message))),
         ActionsBlock(block_id="leverage_prompt_actions", elements=_buttons(message)),
         ContextBlock(elements=[MarkdownTextObject(text=_footer(message))]),
+    ]
+
+
+def state_text(state: PromptState) -> str:
+    """The fallback text of a campaign DM once it shows where the person stands."""
+    quarter = quarter_label(state.campaign_id)
+    if state.has_example:
+        return f"Shared for {quarter}. Thank you!"
+    if state.answered:
+        return f"Noted: not this quarter ({quarter})."
+    return f"The {quarter} question has closed."
+
+
+def _state_line(state: PromptState) -> str:
+    quarter = quarter_label(state.campaign_id)
+    until = f"until {state.closes_at:%A %d %B}"
+    if state.has_example:
+        line = f":white_check_mark: *Shared for {quarter}.* Thank you!"
+        return line + (
+            f" You can edit it {until}." if state.is_open else " The question has closed."
+        )
+    if state.answered:
+        line = f"Noted: *not this quarter* ({quarter}). No reminders will follow."
+        return line + (f" You can still add an example {until}." if state.is_open else "")
+    return f"The {quarter} question has closed; the next one comes next quarter. Thank you."
+
+
+def state_blocks(state: PromptState) -> list[Block]:
+    """The DM after an answer, an edit, "Not this quarter" or the close: the state, one button
+    while the question is open (Edit / Add an example), none once it has closed."""
+    section = SectionBlock(text=MarkdownTextObject(text=_state_line(state)))
+    if state.is_open and state.answered:
+        section.accessory = ButtonElement(
+            text="Edit" if state.has_example else "Add an example",
+            action_id=ids.OPEN_ANSWER_FORM,
+            value=state.campaign_id,
+        )
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=f"Quarterly question: _{QUESTION}_")]),
+        section,
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +31,19 @@ async def upsert_answer(session: AsyncSession, values: dict[str, Any]) -> None:
 async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
     """True when a new row was written; an existing answer (with its example) is kept."""
     stmt = _insert(session).values(**values).on_conflict_do_nothing(index_elements=KEY)
+    result = await session.exec(stmt)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def update_details(
+    session: AsyncSession, campaign_id: str, person_id: int, values: dict[str, Any], now: Any
+) -> bool:
+    """The optional details of an existing example (the form's second step), in place."""
+    stmt = (
+        update(Answer)
+        .where(A.campaign_id == campaign_id, A.person_id == person_id, A.has_example == True)  # noqa: E712
+        .values(**values, updated_at=now)
+    )
     result = await session.exec(stmt)  # type: ignore[call-overload]
     return bool(result.rowcount)
 

@@ -359,3 +359,22 @@ async def answer_counts(session: AsyncSession, campaign_id: str) -> tuple[int, i
     )
     answered, with_example = (await session.exec(stmt)).one()  # type: ignore[call-overload]
     return int(answered), int(with_example or 0)
+
+
+async def sent_prompts(
+    session: AsyncSession, campaign_id: str, person_id: int
+) -> list[tuple[str, str]]:
+    """(channel, ts) of the prompt and reminders the person received: the DMs whose buttons
+    change into the answer's state once they answer."""
+    stmt = (
+        select(D.channel_id, D.message_ts)
+        .where(
+            D.campaign_id == campaign_id,
+            D.person_id == person_id,
+            D.kind != "summary",
+            D.status == "sent",
+            D.message_ts.is_not(None),
+        )
+        .order_by(D.id)
+    )
+    return [(str(c), str(t)) for c, t in (await session.exec(stmt)).all()]  # type: ignore[call-overload]

@@ -1,0 +1,53 @@
+"""Captured surfaces for the renderer: what the Slack double received, as JSON on disk.
+
+Every surface test records the payloads it checks with `capture(...)`. They are always written
+under the test's tmp_path (so the code path is exercised); set `SLACK_SURFACES_OUT=dir` to keep
+them, then `python scripts/render_slack.py dir --out docs/screenshots` draws them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+class Capture:
+    def __init__(self, name: str, tmp_path: Path) -> None:
+        self.name = name
+        self.items: list[dict[str, Any]] = []
+        self.targets = [tmp_path / f"{name}.json"]
+        if os.environ.get("SLACK_SURFACES_OUT"):
+            self.targets.append(Path(os.environ["SLACK_SURFACES_OUT"]) / f"{name}.json")
+
+    def add(self, name: str, kind: str, payload: dict[str, Any], title: str = "") -> None:
+        """kind: message (payload has text + blocks), modal or home (payload is the view)."""
+        self.items.append({"name": name, "kind": kind, "title": title or name, "payload": payload})
+        for target in self.targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(self.items, indent=1), encoding="utf-8")
+
+
+def message(record: dict[str, Any]) -> dict[str, Any]:
+    """A message the double stored (or a response_url body) as the renderer reads it."""
+    return {"text": record.get("text") or "", "blocks": record.get("blocks") or []}
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every visible string of a block list (labels, texts, fields, buttons, options)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and isinstance(node.get("text"), str):
+                found.append(node["text"])
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
