@@ -32,7 +32,7 @@ from sqlalchemy import insert, text
 
 from bot.config import load_settings
 from bot.core.services import Services
-from bot.core.stage import assess
+from bot.core.stage import assess_fresh
 from bot.core.team_summary import build_team_summary
 from storage.db import Database, async_url
 from storage.models import Answer, Campaign, Delivery, Disclosure, Person, Team
@@ -152,7 +152,7 @@ async def measure(url: str, runs: int) -> dict[str, Any]:
             await baseline_counts(session)
 
     async def stage() -> None:
-        json.dumps((await assess(services)).to_dict())
+        json.dumps((await assess_fresh(services)).to_dict())  # uncached, as one CLI run
 
     async def summary() -> None:
         await build_team_summary(services, 1, QUARTERS[-1])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import Settings
+from bot.core.cache import ViewCache
 from bot.core.ports import ChatDirectory, Messenger
 from bot.logs import cap_payload_loggers
 from storage.db import Database
@@ -22,8 +23,10 @@ class Services:
     messenger: Messenger | None = None
     directory: ChatDirectory | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
+    views: ViewCache = field(init=False, repr=False)  # expensive views, per data version
 
     def __post_init__(self) -> None:
+        self.views = ViewCache(self.db)
         # Whoever builds services (server, CLI, tests, demo) gets payload-free driver logs.
         cap_payload_loggers()
 

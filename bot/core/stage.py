@@ -7,6 +7,7 @@ the chart and the HTML report), so they can never disagree.
 from __future__ import annotations
 
 import asyncio
+import json
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +18,7 @@ from bot.core import facts as facts_core
 from bot.core import quarters
 from bot.core import signals as signals_core
 from bot.core import stage_rules as rules
+from bot.core.cache import cached
 from bot.core.diagnostic import answer_diagnostic
 from bot.core.facts import Facts
 from bot.core.signals import Signals
@@ -254,8 +256,27 @@ def _trend(
 
 
 async def assess(services: Any, quarter: str | None = None) -> StageReport:
-    """The organisation's stage for `quarter` (default: the latest with any data)."""
+    """The organisation's stage for `quarter` (default: the latest with any data), computed
+    once per change of the data and shared by every caller (`bot.core.cache`): read-only."""
     t = load_thresholds(services.settings.stage_thresholds_file)
+    return await cached(
+        services, view_key(services, quarter, t), lambda: assess_fresh(services, quarter, t)
+    )
+
+
+def view_key(
+    services: Any, quarter: str | None = None, t: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
+    """What a stage view depends on besides the data: for caching it and what is drawn from it."""
+    t = t or load_thresholds(services.settings.stage_thresholds_file)
+    return ("stage", quarter, services.min_group_size, json.dumps(t, sort_keys=True))
+
+
+async def assess_fresh(
+    services: Any, quarter: str | None = None, t: dict[str, Any] | None = None
+) -> StageReport:
+    """`assess` without the cache (benchmarks measure the computation itself)."""
+    t = t or load_thresholds(services.settings.stage_thresholds_file)
     k = services.min_group_size
     by_quarter, (now, changes) = await asyncio.gather(
         signals_core.org_signals(

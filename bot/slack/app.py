@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 import handlers
 from bot.core.services import Services
 from bot.logs import BOLT_APP_LOGGER, cap_payload_loggers
-from bot.slack.client import make_web_client
+from bot.slack.client import ProxiedAsyncApp, make_web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import is_database_error, on_listener_error
 from bot.slack.gate import UNSIGNED, Refusal, RequestGate, plain_headers, shape_problem
@@ -48,7 +48,7 @@ def create_bolt_app(
     is no signature to verify and no signing secret is needed."""
     cap_payload_loggers()
     settings = services.settings
-    app = AsyncApp(
+    app = ProxiedAsyncApp(  # AsyncApp whose per-request clients honour NO_PROXY
         client=client or wire_slack(services),
         signing_secret=None if socket_mode else settings.slack_signing_secret.get_secret_value(),
         logger=logging.getLogger(BOLT_APP_LOGGER),

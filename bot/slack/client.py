@@ -1,16 +1,51 @@
-"""The Web API client: Slack's own retry handlers, pointed at `SLACK_API_URL`."""
+"""Slack's HTTP clients, each connecting to the proxy `NO_PROXY` allows for its target.
+
+- the Web API client: Slack's own retry handlers, pointed at `SLACK_API_URL`;
+- file uploads (`files_upload_v2` posts the bytes to a second host, `files.slack.com`);
+- `respond()` (posts to each request's `response_url`, `hooks.slack.com`);
+- Socket Mode (a websocket to the URL `apps.connections.open` hands out).
+
+slack_sdk falls back to `HTTPS_PROXY`/`HTTP_PROXY` whenever it is given no proxy and ignores
+`NO_PROXY`, so each client here sets its `proxy` attribute *after* construction from
+`bot.http_proxy.proxy_for(url)`, None meaning a direct connection.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.context.respond.internals import _build_message
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
+from bot.http_proxy import proxy_for
+
+
+class ProxiedWebClient(AsyncWebClient):
+    """The Web API client, proxied per target: `base_url` for API calls, each upload URL for
+    the bytes of `files_upload_v2`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if kwargs.get("proxy") is None:
+            self.proxy = proxy_for(self.base_url)
+
+    async def _upload_file(self, *, url: str, proxy: str | None, **kwargs: Any) -> Any:
+        return await super()._upload_file(url=url, proxy=proxy_for(url), **kwargs)
 
 
 def make_web_client(settings: Settings, *, safe_to_repeat: bool = True) -> AsyncWebClient:
@@ -26,9 +61,73 @@ def make_web_client(settings: Settings, *, safe_to_repeat: bool = True) -> Async
             AsyncServerErrorRetryHandler(max_retry_count=2),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ]
-    return AsyncWebClient(
+    return ProxiedWebClient(
         token=settings.slack_bot_token.get_secret_value() or None,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=handlers,
     )
+
+
+class ProxiedRespond(AsyncRespond):
+    """Bolt's `respond()`, posting to the `response_url` through the proxy meant for it (Bolt's
+    own uses the Web API client's proxy, decided for another host)."""
+
+    async def __call__(  # type: ignore[override]
+        self, text: str | dict[str, Any] = "", **fields: Any
+    ) -> WebhookResponse:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        client = AsyncWebhookClient(url=self.response_url, ssl=self.ssl)
+        client.proxy = proxy_for(self.response_url)
+        message = (
+            _build_message(**text) if isinstance(text, dict) else _build_message(text, **fields)
+        )
+        return await client.send_dict(message)
+
+
+class ProxiedAsyncApp(AsyncApp):
+    """Bolt's app whose per-request `client` and `respond` honour `NO_PROXY`.
+
+    Bolt builds a plain client for every request before any middleware runs (its own
+    authorization middleware calls `auth.test` with it), taking the proxy from the environment
+    again; and its `respond` reuses that client's proxy for the `response_url`, another host.
+    """
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        super()._init_context(req)
+        client: AsyncWebClient = req.context["client"]
+        req.context["client"] = ProxiedWebClient(
+            token=client.token, base_url=client.base_url, timeout=client.timeout,
+            ssl=client.ssl, session=client.session,
+            trust_env_in_session=client.trust_env_in_session, headers=client.headers,
+            team_id=req.context.team_id, logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )  # fmt: skip
+        if req.context.response_url:
+            req.context["respond"] = ProxiedRespond(
+                response_url=req.context.response_url, ssl=client.ssl
+            )
+
+
+class ProxiedSocketModeClient(SocketModeClient):
+    """Socket Mode whose websocket uses the proxy meant for the URL Slack hands out."""
+
+    async def issue_new_wss_url(self) -> str:
+        url = await super().issue_new_wss_url()
+        self.proxy = proxy_for(url)
+        return url
+
+
+class ProxiedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode adapter over `ProxiedSocketModeClient`."""
+
+    def __init__(self, app: AsyncApp, app_token: str) -> None:
+        self.app = app  # type: ignore[assignment]
+        self.app_token = app_token
+        self.client = ProxiedSocketModeClient(
+            app_token=app_token,
+            logger=app.logger if isinstance(app.logger, logging.Logger) else None,
+            web_client=app.client,
+        )
+        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]

@@ -28,9 +28,9 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
     web_app = create_web_app(services, bolt_app, serve_events=not socket_mode)
     socket_handler = None
     if socket_mode:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+        from bot.slack.client import ProxiedSocketModeHandler  # honours NO_PROXY
 
-        socket_handler = AsyncSocketModeHandler(
+        socket_handler = ProxiedSocketModeHandler(
             bolt_app, settings.slack_app_token.get_secret_value()
         )
         await socket_handler.connect_async()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.core.cache import cached
 from bot.core.facts import FactError, load_facts, parse_pairs, set_facts
 from bot.core.reports import chart_png
-from bot.core.stage import ThresholdsError, assess
+from bot.core.stage import ThresholdsError, assess, view_key
 from handlers.blocks.stage import facts_blocks, facts_text, stage_blocks, stage_text
 from handlers.context import services_of
 from handlers.failure import tell_failure
@@ -30,20 +31,34 @@ async def _say(respond: Any, text: str, blocks: list[Any] | None = None) -> None
     await respond(response_type="ephemeral", text=text[:3000], blocks=blocks)
 
 
-async def _stage(respond: Any, services: Any) -> None:
+async def _render_stage(services: Any) -> tuple[str, list[dict[str, Any]]]:
     report = await assess(services)
-    await _say(respond, stage_text(report), stage_blocks(report))
+    return stage_text(report), [block.to_dict() for block in stage_blocks(report)]
+
+
+async def _stage(respond: Any, services: Any) -> None:
+    # Rendered once per data version and shared (bot.core.cache): a burst costs one render.
+    text, blocks = await cached(
+        services, ("slack", *view_key(services)), lambda: _render_stage(services)
+    )
+    await _say(respond, text, blocks)
+
+
+async def _render_chart(services: Any) -> tuple[str, bytes]:
+    report = await assess(services)
+    return report.quarter, await asyncio.to_thread(chart_png, report)
 
 
 async def _chart(respond: Any, services: Any, client: Any, user_id: str) -> None:
-    report = await assess(services)
-    png = await asyncio.to_thread(chart_png, report)
+    quarter, png = await cached(
+        services, ("chart", *view_key(services)), lambda: _render_chart(services)
+    )
     opened = await client.conversations_open(users=user_id)
     await client.files_upload_v2(
         channel=opened["channel"]["id"],
         content=png,
-        filename=f"ai-stage-{report.quarter}.png",
-        title=f"AI maturity stage over quarters ({report.quarter})",
+        filename=f"ai-stage-{quarter}.png",
+        title=f"AI maturity stage over quarters ({quarter})",
     )
     await _say(respond, "Sent you the chart in our DM.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.cache import cached
 from bot.core.services import Services
 from bot.core.team_summary import build_team_summary, latest_quarter, viewer
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
@@ -39,12 +40,19 @@ async def _respond(respond: Any, services: Services, user_id: str) -> None:
     if not manages and not admin:
         await respond(response_type="ephemeral", text=NOT_A_MANAGER)
         return
+    every_team = admin and not manages
+    text, blocks = await cached(
+        services,
+        ("slack", "team", person_id, every_team),
+        lambda: _render(services, person_id, every_team),
+    )
+    await respond(response_type="ephemeral", text=text, blocks=blocks)
+
+
+async def _render(
+    services: Services, person_id: int, every_team: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    """Computed once per data version and shared (bot.core.cache): read-only."""
     quarter = await latest_quarter(services)
-    summary = await build_team_summary(
-        services, person_id, quarter, all_teams=admin and not manages
-    )
-    await respond(
-        response_type="ephemeral",
-        text=team_summary_text(summary),
-        blocks=team_summary_blocks(summary),
-    )
+    summary = await build_team_summary(services, person_id, quarter, all_teams=every_team)
+    return team_summary_text(summary), [b.to_dict() for b in team_summary_blocks(summary)]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.core.answers import my_history
-from bot.core.stage import assess
+from bot.core.cache import cached
+from bot.core.stage import assess, view_key
 from handlers.blocks.home import home_view
 from handlers.blocks.my_examples import my_examples_blocks
 from handlers.blocks.org_home import org_home_blocks
@@ -24,6 +27,13 @@ async def publish_home(event: dict[str, Any], client: Any, context: Any) -> None
     personal = None
     if person is not None and person.id is not None:
         personal = my_examples_blocks(await my_history(services, person.id))
-    organisation = org_home_blocks(await assess(services))
+    organisation = await cached(
+        services, ("home", *view_key(services)), lambda: _organisation(services)
+    )
     view = home_view(personal, organisation, min_group_size=services.min_group_size)
     await client.views_publish(user_id=user_id, view=view)
+
+
+async def _organisation(services: Any) -> list[Block]:
+    """The organisation's part of every Home tab: rendered once per data version, shared."""
+    return org_home_blocks(await assess(services))

@@ -1,6 +1,7 @@
 """All tables, imported together so that `SQLModel.metadata` (and alembic) sees every one."""
 
 from storage.models.campaigns import Answer, Campaign, Delivery
+from storage.models.coordination import DataVersion, RateLimitState
 from storage.models.disclosures import (
     ApprovedTool,
     Disclosure,
@@ -17,6 +18,7 @@ __all__ = [
     "Answer",
     "ApprovedTool",
     "Campaign",
+    "DataVersion",
     "Delivery",
     "Disclosure",
     "DisclosureContact",
@@ -25,6 +27,7 @@ __all__ = [
     "OrgFact",
     "Person",
     "QuarterNote",
+    "RateLimitState",
     "SeenRequest",
     "SubmissionGuard",
     "Team",
