@@ -5,6 +5,7 @@ OPEN_ANSWER_FORM = "leverage_open_form"
 NOT_THIS_QUARTER = "leverage_not_this_quarter"
 CONFIRM_FORGET = "leverage_forget_confirm"
 OPEN_DISCLOSURE_FORM = "disclosure_open_form"
+STAGE_EVIDENCE = "stage_evidence"
 
 # Modal callback ids
 ANSWER_VIEW = "leverage_answer"

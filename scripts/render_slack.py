@@ -38,7 +38,8 @@ EMOJI = {
     "no_entry_sign": "🚫", "thumbsup": "👍", "pray": "🙏", "heavy_check_mark": "✔️",
     "white_circle": "⚪", "large_green_circle": "🟢", "large_yellow_circle": "🟡",
     "red_circle": "🔴", "arrow_right": "➡️", "mag": "🔍", "shield": "🛡️", "tada": "🎉",
-    "question": "❓", "envelope": "✉️", "gear": "⚙️", "chart_with_upwards_trend": "📈",
+    "question": "❓", "grey_question": "❔", "envelope": "✉️", "gear": "⚙️",
+    "chart_with_upwards_trend": "📈",
 }  # fmt: skip
 
 CSS = """

@@ -8,7 +8,7 @@ from bot.core.facts import set_facts
 from bot.core.services import Services
 from bot.core.stage import assess
 from handlers.blocks.org_home import org_home_blocks
-from handlers.blocks.stage import facts_blocks, stage_blocks
+from handlers.blocks.stage import facts_blocks, stage_blocks, stage_evidence_blocks
 from tests.stage_fixtures import add_answers, add_disclosures, make_team
 
 
@@ -30,11 +30,11 @@ async def test_blocks_escape_people_text_and_show_facts(services: Services) -> N
     await add_disclosures(services.db, "2026Q4", 5)
     await set_facts(services, {"training_completion_pct": "92"}, "UADMIN", "cli")
     report = await assess(services)
-    text = rendered(stage_blocks(report))
+    text = rendered(stage_evidence_blocks(report))
     assert "Training completion 92%" in text and "<@" not in text
     assert "sanctioned share 55%" in text and "Pilots 1" in text
     assert "outside the approved catalog: shadowgpt (5)" in text
     home = rendered(org_home_blocks(report))
-    assert "Binding constraint" in home and "Next step" in home
+    assert "What holds it back" in home and "Next step" in home
     facts = rendered(facts_blocks({"ai_policy": "<!channel>"}, ["x"]))
     assert "&lt;!channel&gt;" in facts

@@ -10,7 +10,7 @@ from bot.core.reports import export_signals, html_report
 from bot.core.services import Services
 from bot.core.stage import assess
 from handlers.blocks.org_home import org_home_blocks
-from handlers.blocks.stage import stage_blocks
+from handlers.blocks.stage import stage_evidence_blocks
 from tests.stage_fixtures import add_answers, add_disclosures, add_prompts, make_team
 
 Q = "2026Q3"
@@ -67,12 +67,12 @@ async def test_first_answers_and_disclosure_are_withheld_in_the_report(services:
 async def test_small_quarter_blocks_home_export_and_html_say_withheld(services: Services) -> None:
     await small_quarter(services)
     report = await assess(services)
-    text = rendered(stage_blocks(report))
+    text = rendered(stage_evidence_blocks(report))
     assert "disclosed covert withheld" in text and "approved withheld" in text
-    assert "Gates:" not in text and "Gate people report most" not in text
+    assert "Obstacles reported:" not in text and "Obstacle people report most" not in text
     assert "fewer than 5 disclosures so far" in text
     home = rendered(org_home_blocks(report))
-    assert "Reported AI use: withheld" in home and "Reported AI use: 3" not in home
+    assert "Enough answers include an example · withheld" in home and ": 3" not in home
     rows = json.loads(await export_signals(services, "json"))["quarters"]
     assert rows[-1]["covert"] is None and rows[-1]["not_approved"] is None
     assert all(v == 0 for k, v in rows[-1].items() if k.startswith("gate_"))
@@ -102,7 +102,7 @@ async def test_k_disclosures_and_answers_show_their_figures(services: Services) 
     s = report.signals
     assert s["covert"] == 5 and s["approved"] == 10 and s["gates"]["procurement"] == 15
     assert report.constraint["gate"]["reports"] == 15
-    assert "disclosed covert 5" in rendered(stage_blocks(report))
+    assert "disclosed covert 5" in rendered(stage_evidence_blocks(report))
 
 
 async def test_one_disclosure_and_no_answers_names_the_disclosure_threshold(

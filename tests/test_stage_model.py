@@ -130,7 +130,7 @@ async def test_a_quarter_with_no_answers(services: Services) -> None:
     report = await assess(services, "2027Q1")
     assert report.quarter == "2027Q1" and report.stage == 1 and report.confidence == "low"
     assert report.signals["answered"] == 0
-    assert any("No answers in 2027Q1" in t for t in texts(report))
+    assert any("No answers in Q1 2027" in t for t in texts(report))
 
 
 async def test_contradictory_facts_are_reported_not_fatal(services: Services) -> None:

@@ -38,11 +38,14 @@ async def test_ai_stage_reports_stage_evidence_constraint_and_trend(
     body = last_response(slack, 1)
     flat = str(body["blocks"])
     assert body["response_type"] == "ephemeral"
-    assert "stage 2" in body["text"] and "confidence low" in body["text"]
+    assert "Stage 2 of 5" in body["text"] and "confidence low" in body["text"]
     assert "No AI policy and review path" in flat
-    assert "Legal / compliance review (6)" in flat  # the most-reported gate
-    assert "Put an SLA on the review gate" in flat
-    assert "Trend:" in flat and f"{Q}: 2" in flat
+    assert "Legal / compliance review (6)" in flat  # the most-reported obstacle
+    assert "Give AI reviews a deadline" in flat
+    assert "facts set" not in flat  # the recording command is for admins only
+    await sender.action("stage_evidence", user_id="UANYONE", value=Q)
+    evidence = str(await eventually(lambda: slack.opened_views and slack.opened_views[-1]))
+    assert "Stage by quarter:" in evidence and "Q4 2026: 2" in evidence
     assert not slack.validation_errors
 
 
@@ -87,6 +90,10 @@ async def test_help_and_unknown_words_get_help(sender: SlackSender, slack: Slack
     await sender.command("/ai-stage", "frobnicate", user_id="UHELP")
     await eventually(lambda: slack.responses)
     assert "/ai-stage chart" in last_response(slack, 1)["text"]
+    assert "facts set" not in last_response(slack, 1)["text"]
+    await sender.command("/ai-stage", "help", user_id=ADMIN_ID)
+    await eventually(lambda: len(slack.responses) == 2)
+    assert "facts set" in last_response(slack, 2)["text"]
 
 
 async def test_database_down_gets_a_plain_answer(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.facts import Facts
+from bot.core.quarters import quarter_label
 from bot.core.signals import Signals
 from bot.core.vocabulary import WORK_KINDS
 
@@ -49,7 +50,7 @@ def _use_cases(before: Signals, after: Signals) -> list[str]:
         was = "withheld" if "production" in before.hidden else str(before.production)
         lines.append(
             f"In production, documented and not tied to one person: {after.production} use "
-            f"cases (was {was} in {before.quarter})"
+            f"cases (was {was} in {quarter_label(before.quarter)})"
         )
     return lines
 
@@ -76,10 +77,10 @@ def answer_diagnostic(
     answers += _governed(facts_for(before.quarter, after.quarter, changes, now), now)
     partial = len(series) - 1 < lookback
     summary = (
-        f"{len(answers)} organisational capabilities since {before.quarter}."
+        f"{len(answers)} organisational capabilities since {quarter_label(before.quarter)}."
         if answers
         else f"Nothing the organisation can do now, without named individuals, that it could "
-        f"not do in {before.quarter}. More training would not change this answer."
+        f"not do in {quarter_label(before.quarter)}. More training would not change this answer."
     )
     if partial:
         summary += f" (Only {len(series) - 1} earlier quarters of data, not {lookback}.)"

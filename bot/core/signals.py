@@ -36,6 +36,7 @@ class Signals:
     sanctioned_share: float | None = None
     covert_share: float | None = None
     continues: int = 0
+    maturity_unknown: int = 0  # examples whose optional maturity questions were left empty
     pilots: int = 0
     production: int = 0
     measured: int = 0
@@ -74,6 +75,7 @@ def apply_answers(s: Signals, row: dict[str, Any] | None) -> None:
     for name in ("answered", "with_example", "approved", "not_approved", "approval_unknown"):
         setattr(s, name, int(row.get(name) or 0))
     s.continues = int(row.get("continues") or 0)
+    s.maturity_unknown = int(row.get("maturity_unknown") or 0)
     s.measured = int(row.get("measured") or 0)
     s.hours_saved = float(row.get("hours_saved") or 0)
     s.breadth = _ratio(s.with_example, s.answered)
@@ -174,6 +176,7 @@ SMALL_FIELDS = (
     "approval_unknown",
     "continues",
     "measured",
+    "maturity_unknown",
 )
 # Answer-derived figures, all withheld below K answers. Pilots and production count team use
 # cases (team x kind of work), not people, so they are not cells of people.

@@ -172,11 +172,12 @@ def _evidence(
     lines = []
     for c in est.criteria:
         text, met = _public_text(c, public, k)
-        lines.append({"stage": c.stage, "met": met, "text": text})
+        lines.append({"stage": c.stage, "met": met, "text": text, "key": c.key})
     for cap, reason in est.caps:
         lines.append(
             {"stage": cap, "met": False, "text": _cap_text(cap, reason, public, k), "cap": True}
         )
+    lines += _unknown(public, k)
     for problem in facts.contradictions:
         lines.append({"stage": None, "met": False, "text": f"Contradictory facts: {problem}"})
     training = facts.number("training_completion_pct")
@@ -190,8 +191,28 @@ def _evidence(
             }
         )
     if sig.answered == 0:
-        lines.append({"stage": None, "met": False, "text": f"No answers in {sig.quarter} yet"})
+        quarter = quarters.quarter_label(sig.quarter)
+        lines.append({"stage": None, "met": False, "text": f"No answers in {quarter} yet"})
     return lines
+
+
+def _unknown(public: Signals, k: int) -> list[dict[str, Any]]:
+    """How many examples left the optional maturity questions empty: unknown, never "no"."""
+    if "maturity_unknown" in public.hidden:
+        n = f"Fewer than {k}"
+    elif public.maturity_unknown:
+        n = f"{public.maturity_unknown} of {public.with_example or 'the'}"
+    else:
+        return []
+    return [
+        {
+            "stage": None,
+            "met": None,
+            "key": "unknown",
+            "text": f"{n} examples left the optional questions on how established they are "
+            "unanswered: counted as unknown, not as no",
+        }
+    ]
 
 
 def _facts_for(quarter: str, latest: str, history: list[Any], now: Facts) -> Facts:

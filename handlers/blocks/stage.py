@@ -1,35 +1,58 @@
-"""Block Kit for `/ai-stage`: stage, confidence, top evidence, constraint, next step, trend."""
+"""Block Kit for `/ai-stage`: the stage in plain words on one screen, the evidence behind a button.
+
+The first screen answers what a person asks: which stage, what it means, how far to the next
+one (unmet checks first), what holds it back and what to change. Every figure, the full
+evidence list, the trend and the diagnostic live in the evidence modal (and App Home). Admins
+also see the command that records a change; employees never need it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
+    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.core.facts import KNOWN_FACTS
+from bot.core.quarters import quarter_label
 from bot.core.stage import StageReport
+from bot.core.stage_text import (
+    STAGE_MEANING,
+    STAGES,
+    check_text,
+    plain_step,
+    record_command,
+    stage_title,
+)
 from bot.core.vocabulary import GATES, WORK_KINDS
+from handlers import ids
 from handlers.blocks.team_summary import escape
 
 LIMIT = 2900
-MARK = {True: ":white_check_mark:", False: ":x:", None: ":information_source:"}
+MARK = {True: ":white_check_mark:", False: ":x:", None: ":grey_question:"}
+WITHHELD = "withheld"
+TRAINING = "Training moves knowledge, not what the organisation can do: it never moves the stage."
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:LIMIT]))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:LIMIT])])
 
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
-
-
-WITHHELD = "withheld"
 
 
 def _n(s: dict[str, Any], key: str, pct: bool = False) -> str:
@@ -39,37 +62,107 @@ def _n(s: dict[str, Any], key: str, pct: bool = False) -> str:
     return _pct(s[key]) if pct else str(s[key])
 
 
-def top_evidence(report: StageReport, limit: int = 12) -> list[dict[str, Any]]:
-    """Lines up to the next stage, caps and notes first: what explains the stage now."""
-    notes = [e for e in report.evidence if e["stage"] is None or e.get("cap")]
-    relevant = [e for e in report.evidence if e not in notes and e["stage"] <= report.stage + 1]
-    return (notes + relevant)[:limit]
+def _detail(line: dict[str, Any]) -> str:
+    """The figure part of an evidence line ("3 (needs ≥ 5)"); nothing for a yes/no fact."""
+    head, _, tail = str(line["text"]).rpartition(": ")
+    return "" if not head or tail in ("yes", "no") else tail
+
+
+def check_line(line: dict[str, Any]) -> str:
+    """One check in plain words, with its figure when it has one."""
+    if line.get("cap"):
+        return f"{MARK[False]} {escape(line['text'])}"
+    detail = _detail(line)
+    text = check_text(line.get("key"), line["text"].rpartition(": ")[0] or line["text"])
+    return f"{MARK[line['met']]} {escape(text)}" + (f" · {escape(detail)}" if detail else "")
+
+
+def _blocks_next(line: dict[str, Any], stage: int) -> bool:
+    """Does this evidence line stand between `stage` and the next one?"""
+    level = line.get("stage")
+    if not isinstance(level, int):
+        return False
+    if line.get("cap"):
+        return level <= stage
+    return level == stage + 1 or (level <= stage and line["met"] is False)
+
+
+def next_checks(report: StageReport) -> list[dict[str, Any]]:
+    """The checks between this stage and the next, unmet first (caps that hold it count)."""
+    checks = [e for e in report.evidence if _blocks_next(e, report.stage)]
+    order = {False: 0, None: 1, True: 2}
+    return sorted(checks, key=lambda e: order[e["met"]])
+
+
+def progress(report: StageReport) -> str:
+    """'*Towards stage 5: 6 of 7 checks met*' and the checks, unmet first."""
+    if report.stage >= STAGES:
+        return f"*Every check of stage {STAGES} holds.*"
+    checks = next_checks(report)
+    met = sum(1 for e in checks if e["met"] is True)
+    lines = [f"*Towards stage {report.stage + 1}: {met} of {len(checks)} checks met*"]
+    warnings = [e for e in report.evidence if e.get("stage") is None and e["met"] is False]
+    lines += [f":warning: {escape(e['text'])}" for e in warnings]
+    return "\n".join(lines + [check_line(e) for e in checks])
+
+
+def constraint_text(report: StageReport) -> str:
+    c = report.constraint
+    if not c.get("criterion"):
+        return "*What holds it back:* nothing: every check of the last stage holds."
+    line = next((e for e in report.evidence if e["text"] == c["criterion"]), None)
+    held = check_line(line).split(" ", 1)[1] if line else escape(c["criterion"])
+    lines = [
+        f"*What holds it back:* {held}",
+        f"*Next step:* {escape(plain_step(report.next_step))}",
+    ]
+    gate = c.get("gate")
+    if gate and gate.get("reports"):
+        lines.append(f"*Obstacle people report most:* {gate['label']} ({gate['reports']})")
+    return "\n".join(lines)
 
 
 def stage_text(report: StageReport) -> str:
-    head = f"AI maturity stage {report.stage} ({report.stage_name}), confidence {report.confidence}"
+    """The notification / fallback text: the same summary as the blocks, in full sentences."""
+    head = f"{stage_title(report.stage)} ({quarter_label(report.quarter)}, confidence " \
+        f"{report.confidence}). {STAGE_MEANING[report.stage]}"  # fmt: skip
     criterion = report.constraint.get("criterion")
-    return f"{head}. Constraint: {criterion}" if criterion else head
+    if not criterion:
+        return head
+    return f"{head} Holding it back: {criterion}. Next step: {plain_step(report.next_step)}"
 
 
 def _participation(report: StageReport) -> str:
     s = report.signals
     base = s["prompted"] or s["people"]
     return (
-        f"*Quarter* {report.quarter} · *Confidence* {report.confidence} · "
+        f"{quarter_label(report.quarter)} · confidence {report.confidence} · "
         f"{s['answered']} of {base} answered ({_pct(s['response_rate'])})"
     )
 
 
-def _constraint(report: StageReport) -> str:
-    c = report.constraint
-    if not c.get("criterion"):
-        return "*Binding constraint:* none: every criterion of stage 5 holds."
-    lines = [f"*Binding constraint (for stage {c['stage']}):* {escape(c['criterion'])}"]
-    if c.get("gate") and c["gate"].get("reports"):
-        lines.append(f"*Gate people report most:* {c['gate']['label']} ({c['gate']['reports']})")
-    lines.append(f"*Next step:* {escape(report.next_step or '')}")
-    return "\n".join(lines)
+def evidence_button(report: StageReport) -> ButtonElement:
+    return ButtonElement(
+        text="All evidence and trend", action_id=ids.STAGE_EVIDENCE, value=report.quarter
+    )
+
+
+def stage_blocks(report: StageReport, *, admin: bool = False) -> list[Block]:
+    """One screen: stage, meaning, progress, what holds it back, next step, a button."""
+    blocks: list[Block] = [
+        HeaderBlock(text=stage_title(report.stage)[:150]),
+        section(STAGE_MEANING[report.stage]),
+        _context(_participation(report)),
+        section(progress(report)),
+        section(constraint_text(report)),
+        ActionsBlock(block_id="stage_actions", elements=[evidence_button(report)]),
+    ]
+    record = record_command(report.next_step)
+    if admin and record:
+        blocks.append(_context(f"Admins: once it is done, record it with "
+                               f"`/ai-stage facts set {record}`"))  # fmt: skip
+    blocks.append(_context(TRAINING))
+    return blocks
 
 
 def _signals(report: StageReport) -> str:
@@ -79,16 +172,17 @@ def _signals(report: StageReport) -> str:
         if s["repeatable_kinds"] is None
         else ", ".join(WORK_KINDS.get(k, k) for k in s["repeatable_kinds"]) or "none yet"
     )
-    gates = sorted(((n, g) for g, n in (s["gates"] or {}).items() if n), reverse=True)[:3]
+    obstacles = sorted(((n, g) for g, n in (s["gates"] or {}).items() if n), reverse=True)[:3]
     lines = [
-        f"*Signals* · with an example {_n(s, 'breadth', True)} · sanctioned share "
+        "*Figures*",
+        f"With an example {_n(s, 'breadth', True)} · sanctioned share "
         f"{_n(s, 'sanctioned_share', True)} (approved {_n(s, 'approved')}, not approved "
         f"{_n(s, 'not_approved')}, disclosed covert {_n(s, 'covert')})",
         f"Pilots {_n(s, 'pilots')} · production use cases {_n(s, 'production')} · measured "
         f"outcomes {_n(s, 'measured')} · repeatable kinds of work: {kinds}",
     ]
-    if gates:
-        lines.append("Gates: " + ", ".join(f"{GATES[g]} {n}" for n, g in gates))
+    if obstacles:
+        lines.append("Obstacles reported: " + ", ".join(f"{GATES[g]} {n}" for n, g in obstacles))
     demand = [f"{escape(str(d['tool']))} ({d['count']})" for d in (s.get("demand") or [])[:5]]
     if demand:
         lines.append("Asked for outside the approved catalog: " + ", ".join(demand))
@@ -96,27 +190,50 @@ def _signals(report: StageReport) -> str:
     return "\n".join(lines)
 
 
-def _trend(report: StageReport) -> str:
-    points = " → ".join(f"{p['quarter']}: {p['stage']}" for p in report.trend)
-    return f"*Trend:* {points}" if points else "*Trend:* no quarters yet"
+def trend_text(report: StageReport) -> str:
+    points = " → ".join(f"{quarter_label(p['quarter'])}: {p['stage']}" for p in report.trend)
+    return f"*Stage by quarter:* {points}" if points else "*Stage by quarter:* no quarters yet"
 
 
-def stage_blocks(report: StageReport) -> list[Block]:
-    evidence = "\n".join(f"{MARK[e['met']]} {escape(e['text'])}" for e in top_evidence(report))
+def _evidence_by_stage(report: StageReport) -> list[str]:
+    notes = [e for e in report.evidence if not isinstance(e.get("stage"), int)]
+    sections = []
+    for stage in range(1, STAGES + 1):
+        lines = [check_line(e) for e in report.evidence if e.get("stage") == stage]
+        if lines:
+            sections.append(f"*Stage {stage}*\n" + "\n".join(lines))
+    if notes:
+        sections.append("*Notes*\n" + "\n".join(f"{MARK[e['met']]} {escape(e['text'])}"
+                                                    for e in notes))  # fmt: skip
+    return sections
+
+
+def stage_evidence_blocks(report: StageReport) -> list[Block]:
+    """Everything behind the stage: figures, every check by stage, the trend, the diagnostic."""
     diag = report.diagnostic
-    return [
-        HeaderBlock(text=f"AI maturity: stage {report.stage}, {report.stage_name}"[:150]),
-        _section(_participation(report)),
-        _section(_constraint(report)),
-        _section(_signals(report)),
-        _section(f"*Evidence*\n{evidence}"),
-        _section(_trend(report)),
-        _section(f"*{escape(diag.get('question', ''))}*\n{escape(diag.get('summary', ''))}\n"
+    blocks: list[Block] = [
+        _context(_participation(report)),
+        section(_signals(report)),
+        DividerBlock(),
+        *(section(text) for text in _evidence_by_stage(report)),
+        DividerBlock(),
+        section(trend_text(report)),
+        section(f"*{escape(diag.get('question', ''))}*\n{escape(diag.get('summary', ''))}\n"
                  + "\n".join(f"• {escape(a)}" for a in diag.get("answers", []))),
-        ContextBlock(elements=[MarkdownTextObject(
-            text="`/ai-stage chart` for a picture · `/ai-stage facts` for the process facts · "
-            "training completion is knowledge and never moves the stage")]),
+        _context(f"{TRAINING} `/ai-stage chart` sends a chart; `/ai-stage facts` lists the "
+                 "process facts."),
     ]  # fmt: skip
+    return blocks
+
+
+def stage_evidence_view(report: StageReport) -> View:
+    return View(
+        type="modal",
+        callback_id=ids.STAGE_EVIDENCE + "_view",
+        title=f"Evidence, {quarter_label(report.quarter)}"[:24],
+        close="Close",
+        blocks=stage_evidence_blocks(report),
+    )
 
 
 def facts_text(values: dict[str, str], contradictions: list[str]) -> str:
@@ -124,9 +241,13 @@ def facts_text(values: dict[str, str], contradictions: list[str]) -> str:
     for key, (_, label) in KNOWN_FACTS.items():
         lines.append(f"• `{key}` = {escape(values.get(key, 'not set'))}: {label}")
     lines += [f":warning: {escape(c)}" for c in contradictions]
-    lines.append("Admins: `/ai-stage facts set ai_policy=true review_sla_days=14`")
     return "\n".join(lines)
 
 
-def facts_blocks(values: dict[str, str], contradictions: list[str]) -> list[Block]:
-    return [_section(facts_text(values, contradictions))]
+def facts_blocks(
+    values: dict[str, str], contradictions: list[str], *, admin: bool = False
+) -> list[Block]:
+    blocks: list[Block] = [section(facts_text(values, contradictions))]
+    if admin:
+        blocks.append(_context("Admins: `/ai-stage facts set ai_policy=true review_sla_days=14`"))
+    return blocks

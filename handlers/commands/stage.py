@@ -13,33 +13,49 @@ from bot.core.cache import cached
 from bot.core.facts import FactError, load_facts, parse_pairs, set_facts
 from bot.core.reports import chart_png
 from bot.core.stage import ThresholdsError, assess, view_key
-from handlers.blocks.stage import facts_blocks, facts_text, stage_blocks, stage_text
+from handlers import ids
+from handlers.actions.disclosure import open_modal
+from handlers.blocks.help import help_text
+from handlers.blocks.stage import (
+    facts_blocks,
+    facts_text,
+    stage_blocks,
+    stage_evidence_view,
+    stage_text,
+)
 from handlers.context import services_of
 from handlers.failure import tell_failure
 
-HELP = (
-    "*`/ai-stage`*: the organisation's AI maturity stage, its confidence, the evidence, the "
-    "binding constraint and the next step.\n"
-    "• `/ai-stage chart`: a chart of the stage and key signals over quarters\n"
-    "• `/ai-stage facts`: the organisation's process facts\n"
-    "• `/ai-stage facts set key=value …`: change facts (admins; every change is logged)\n"
-    "• `/ai-stage help`: this message"
-)
+STAGE_USES = [
+    (ids.STAGE_COMMAND, "the stage, how far to the next one, what holds it back, the next step"),
+    (f"{ids.STAGE_COMMAND} chart", "a chart of the stage and key figures over the quarters"),
+    (f"{ids.STAGE_COMMAND} facts", "the organisation's process facts behind the stage"),
+    (f"{ids.STAGE_COMMAND} help", "this message"),
+]
+ADMIN_USES = [
+    (f"{ids.STAGE_COMMAND} facts set key=value …", "record a process change (logged with you)"),
+]
+
+
+def stage_help(admin: bool) -> str:
+    return help_text(ids.STAGE_COMMAND, STAGE_USES, ADMIN_USES, admin=admin)
 
 
 async def _say(respond: Any, text: str, blocks: list[Any] | None = None) -> None:
     await respond(response_type="ephemeral", text=text[:3000], blocks=blocks)
 
 
-async def _render_stage(services: Any) -> tuple[str, list[dict[str, Any]]]:
+async def _render_stage(services: Any, admin: bool) -> tuple[str, list[dict[str, Any]]]:
     report = await assess(services)
-    return stage_text(report), [block.to_dict() for block in stage_blocks(report)]
+    return stage_text(report), [block.to_dict() for block in stage_blocks(report, admin=admin)]
 
 
-async def _stage(respond: Any, services: Any) -> None:
+async def _stage(respond: Any, services: Any, user_id: str) -> None:
     # Rendered once per data version and shared (bot.core.cache): a burst costs one render.
+    # Admins see one more line (how to record a change), so they get their own rendering.
+    admin = services.is_admin(user_id)
     text, blocks = await cached(
-        services, ("slack", *view_key(services)), lambda: _render_stage(services)
+        services, ("slack", admin, *view_key(services)), lambda: _render_stage(services, admin)
     )
     await _say(respond, text, blocks)
 
@@ -67,10 +83,11 @@ async def _facts(respond: Any, services: Any, user_id: str, words: list[str]) ->
     if not words:
         facts = await load_facts(services)
         text = facts_text(facts.values, facts.contradictions)
-        await _say(respond, text, facts_blocks(facts.values, facts.contradictions))
+        admin = services.is_admin(user_id)
+        await _say(respond, text, facts_blocks(facts.values, facts.contradictions, admin=admin))
         return
     if words[0] != "set":
-        await _say(respond, HELP)
+        await _say(respond, stage_help(services.is_admin(user_id)))
         return
     if not services.is_admin(user_id):
         await _say(respond, "Only admins can change the organisation's facts.")
@@ -94,14 +111,25 @@ async def handle_stage_command(
     action = words[0].lower() if words else ""
     try:
         if action == "":
-            await _stage(respond, services)
+            await _stage(respond, services, user_id)
         elif action == "chart":
             await _chart(respond, services, client, user_id)
         elif action == "facts":
             await _facts(respond, services, user_id, words[1:])
         else:
-            await _say(respond, HELP)
+            await _say(respond, stage_help(services.is_admin(user_id)))
     except ThresholdsError as error:
         await _say(respond, f"The stage thresholds are misconfigured: {error}")
     except Exception as error:  # caught here: Bolt loses the ack if a listener raises after it
         await tell_failure(respond, error)
+
+
+async def open_stage_evidence(ack: Any, body: dict[str, Any], client: Any, context: Any) -> None:
+    """The "All evidence" button (`/ai-stage` reply and App Home): every figure and check."""
+    await ack()
+    report = await assess(services_of(context))
+    reply = None  # the modal is the answer; a refused trigger gets a DM from open_modal
+    await open_modal(
+        client, body.get("trigger_id"), stage_evidence_view(report), reply,
+        (body.get("user") or {}).get("id"),
+    )  # fmt: skip

@@ -33,6 +33,12 @@ REPEATABLE = and_(
     A.establishment.in_(("regular", "team", "production")),  # type: ignore[attr-defined]
     A.continues_without_me == "yes",
 )
+# The optional maturity questions left empty: unknown, so never counted as production.
+UNANSWERED = or_(
+    A.establishment.is_(None),  # type: ignore[union-attr]
+    A.continues_without_me.is_(None),  # type: ignore[union-attr]
+    A.spread.is_(None),  # type: ignore[union-attr]
+)
 MEASURED = and_(
     EXAMPLE,
     or_(A.hours_saved_per_month > 0, and_(A.metric.is_not(None), A.metric != "")),  # type: ignore[union-attr,operator]
@@ -51,6 +57,7 @@ def _answer_columns() -> list[Any]:
         count_if(and_(EXAMPLE, A.tool_approved == "not_approved")).label("not_approved"),
         count_if(and_(EXAMPLE, A.tool_approved == "unknown")).label("approval_unknown"),
         count_if(and_(EXAMPLE, A.continues_without_me == "yes")).label("continues"),
+        count_if(and_(EXAMPLE, UNANSWERED)).label("maturity_unknown"),
         count_if(PRODUCTION).label("production_answers"),
         count_if(MEASURED).label("measured"),
         func.coalesce(func.sum(case((EXAMPLE, A.hours_saved_per_month), else_=0)), 0).label(
