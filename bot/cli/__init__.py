@@ -1,15 +1,27 @@
-"""`leverage-bot`: the operator's command line. Each command group lives in its own module."""
+"""`leverage-bot`: the operator's command line. Each command group lives in its own module.
+
+Expected failures (a database or Slack that does not answer, a file that exists, a bad
+argument) end in one or two plain lines and a non-zero exit; `--debug`, anywhere on the line,
+or `LOG_LEVEL=DEBUG` adds the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from bot.cli import campaign, demo, disclosures, org, serve, stage
-from bot.cli.common import CliError
+from bot.cli.common import CliError, state
+from bot.cli.errors import DEBUG_HINT
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="leverage-bot",
         description="Grow organisational AI capability: the quarterly leverage question, "
         "blameless disclosures and an explainable maturity stage.",
+        epilog="Logs: warnings and errors only; LOG_LEVEL=INFO or DEBUG for more.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks and debug logs (any position)"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -25,19 +41,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _debug_requested(argv: list[str]) -> bool:
+    if "--debug" in argv:
+        return True
+    level = os.environ.get("LOG_LEVEL", "")
+    if not level:
+        try:
+            from bot.config import load_settings
+
+            level = load_settings().log_level  # LOG_LEVEL may come from .env
+        except Exception:  # an invalid setting is reported by the command itself
+            level = ""
+    return level.strip().upper() == "DEBUG"
+
+
+def _configuration_problem(error: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+    )
+    return f"configuration error: {problems}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    state.debug = _debug_requested(words)
+    args = build_parser().parse_args([w for w in words if w != "--debug"])
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `leverage-bot stage | head`: the reader left, nothing is wrong
+        _silence_stdout()
+        return 0
     except CliError as error:
-        print(f"leverage-bot: {error}", file=sys.stderr)
-        return 2
+        return _fail(error, str(error), EXIT_USAGE)
     except ValidationError as error:  # a setting from the environment or .env is invalid
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
-        )
-        print(f"leverage-bot: configuration error: {problems}", file=sys.stderr)
-        return 2
+        return _fail(error, _configuration_problem(error), EXIT_USAGE)
+    except Exception as error:  # a bug, not an operator mistake: still no wall of text
+        text = f"unexpected {type(error).__name__}: {error}"
+        return _fail(error, f"{text.splitlines()[0][:300]}\n{DEBUG_HINT}", EXIT_FAILED)
+
+
+def _fail(error: BaseException, message: str, code: int) -> int:
+    if state.debug:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"leverage-bot: {message}", file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    """Python flushes stdout at exit and would complain about the closed pipe a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,15 +1,25 @@
-"""`leverage-bot serve`: the long-running bot process."""
+"""`leverage-bot serve`: the long-running bot process.
+
+Before serving, the database is migrated and the bot token is checked with `auth.test`, so a
+wrong DATABASE_URL, a port in use or a revoked token is a plain line and exit code 2 at start,
+not a traceback or a stream of 401s later. Slack being unreachable only logs a warning: the
+process still serves /healthz and its outbox retries once Slack answers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import logging
 
-from bot.cli.common import CliError
-from bot.config import load_settings
+from bot.cli.common import CliError, open_database, state, translate
+from bot.cli.errors import database_error, is_database_failure, slack_error
+from bot.config import Settings, load_settings
 from bot.core.services import Services
 from bot.logs import configure_logging
-from storage.db import Database
+
+logger = logging.getLogger("leverage.server")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,15 +40,62 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.port:
+        if not 1 <= args.port <= 65535:
+            raise CliError(f"--port {args.port} is not a port: use 1-65535.")
         settings = settings.model_copy(update={"port": args.port})
     socket_mode = args.socket_mode or bool(settings.slack_app_token.get_secret_value())
     _check_secrets(settings.slack_bot_token.get_secret_value(), socket_mode, settings)
     configure_logging(settings.log_level)
+    if state.debug:
+        logging.getLogger().setLevel(logging.DEBUG)
+    else:  # eight "setup plugin" lines at every start say nothing to an operator
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    services = Services(settings=settings, db=open_database(settings))
+    asyncio.run(_start(services, socket_mode, not args.no_scheduler))
+    return 0
+
+
+async def _start(services: Services, socket_mode: bool, with_scheduler: bool) -> None:
     from bot.slack.server import serve
 
-    services = Services(settings=settings, db=Database(settings.database_url))
-    asyncio.run(serve(services, socket_mode=socket_mode, with_scheduler=not args.no_scheduler))
-    return 0
+    settings = services.settings
+    try:
+        await services.db.migrate()
+    except Exception as error:
+        await services.db.dispose()
+        if is_database_failure(error):
+            raise database_error(settings.database_url, error) from error
+        raise
+    await _check_token(settings)
+    try:
+        await serve(services, socket_mode=socket_mode, with_scheduler=with_scheduler)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {settings.port} on {settings.host} is already in use: stop the other "
+                "process or choose another port (--port or PORT)."
+            ) from error
+        raise translate(error, settings) from error
+    except Exception as error:
+        translated = translate(error, settings)
+        if translated is error:
+            raise
+        raise translated from error
+
+
+async def _check_token(settings: Settings) -> None:
+    """A token Slack refuses stops the start; an unreachable Slack is only a warning."""
+    from bot.slack.client import make_web_client
+
+    try:
+        await make_web_client(settings).auth_test()
+    except Exception as error:
+        problem = slack_error(settings.slack_api_url, error)
+        if problem is None:
+            raise
+        if "SLACK_BOT_TOKEN" in str(problem) or "scope" in str(problem):
+            raise problem from error
+        logger.warning("%s Serving anyway; sends are retried.", str(problem).splitlines()[0])
 
 
 def _check_secrets(bot_token: str, socket_mode: bool, settings: object) -> None:

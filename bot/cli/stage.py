@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CliError, run_with_services
+from bot.cli.errors import file_error
 from bot.core.facts import KNOWN_FACTS, FactError, load_facts, parse_pairs, set_facts
 from bot.core.quarters import normalise_quarter
 from bot.core.reports import export_signals, write_report
@@ -95,7 +96,10 @@ def _facts_list(_args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     text = run_with_services(lambda s: export_signals(s, args.format))
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise file_error(error, args.out) from error
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)

@@ -43,6 +43,24 @@ class DirectoryRow:
     tz: str | None = None
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """A person left without a chat ID, and why: they get no prompt until this is fixed."""
+
+    line: int
+    email: str
+    reason: str
+
+    def describe(self) -> str:
+        where = f"line {self.line} " if self.line else ""
+        return f"{where}{self.email}: {self.reason}"
+
+
+NOT_LOOKED_UP = "no slack_user_id in the file, and Slack was not asked (offline)"
+NO_ACCOUNT = "no Slack account with this e-mail"
+UNKNOWN_ID = "Slack does not know this slack_user_id (kept as given)"
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -50,6 +68,7 @@ class ImportResult:
     deactivated: int = 0
     teams_created: int = 0
     unresolved_slack: list[str] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
 
 
 def decode_csv(raw: bytes) -> str:
@@ -137,25 +156,29 @@ def _check_cross_references(rows: list[DirectoryRow], errors: list[str]) -> None
             errors.append(f"line {row.line}: unknown manager {row.manager_email} (not in the file)")
 
 
-async def resolve_chat_ids(rows: list[DirectoryRow], directory: ChatDirectory | None) -> list[str]:
-    """Fill in missing chat IDs (by e-mail) and time zones; returns the e-mails not found."""
+async def resolve_chat_ids(
+    rows: list[DirectoryRow], directory: ChatDirectory | None
+) -> list[Unresolved]:
+    """Fill in missing chat IDs (by e-mail) and time zones; returns the rows that stay
+    unresolved and why. Without a directory (offline) the file's IDs are taken as given."""
     if directory is None:
-        return [r.email for r in rows if not r.slack_user_id]
+        return [Unresolved(r.line, r.email, NOT_LOOKED_UP) for r in rows if not r.slack_user_id]
     limiter = asyncio.Semaphore(8)
 
-    async def resolve(row: DirectoryRow) -> str | None:
+    async def resolve(row: DirectoryRow) -> Unresolved | None:
         async with limiter:
             if row.slack_user_id:
                 user = await directory.user_info(row.slack_user_id)
             else:
                 user = await directory.lookup_by_email(row.email)
         if user is None:
-            return None if row.slack_user_id else row.email
+            reason = UNKNOWN_ID if row.slack_user_id else NO_ACCOUNT
+            return Unresolved(row.line, row.email, reason)
         row.slack_user_id, row.tz = user.chat_user_id, user.tz
         return None
 
     missing = await asyncio.gather(*(resolve(row) for row in rows))
-    return [email for email in missing if email]
+    return [m for m in missing if m is not None]
 
 
 async def import_directory(
@@ -166,7 +189,8 @@ async def import_directory(
     unresolved = await resolve_chat_ids(rows, services.directory)
     async with services.db.session() as session:
         counts = await org_queries.apply_directory(session, rows, deactivate_missing)
-    return ImportResult(*counts, unresolved_slack=unresolved)
+    missing = [u.email for u in unresolved if u.reason != UNKNOWN_ID]
+    return ImportResult(*counts, unresolved_slack=missing, unresolved=unresolved)
 
 
 async def sync_from_groups(services: Services) -> ImportResult:
@@ -186,5 +210,9 @@ async def sync_from_groups(services: Services) -> ImportResult:
     people = [u for u in users if u is not None and u.active and u.email]
     async with services.db.session() as session:
         counts = await org_queries.apply_group_sync(session, people, team_of)
-    skipped = [uid for uid, u in zip(team_of, users, strict=True) if u is None or not u.email]
-    return ImportResult(*counts, unresolved_slack=skipped)
+    skipped = [
+        Unresolved(0, uid, "Slack has no such user" if u is None else "no e-mail in Slack profile")
+        for uid, u in zip(team_of, users, strict=True)
+        if u is None or not u.email
+    ]
+    return ImportResult(*counts, unresolved_slack=[s.email for s in skipped], unresolved=skipped)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -26,7 +27,12 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(str(context.config.get_main_option("sqlalchemy.url")))
+    # NullPool (as alembic's own async template): the one connection is closed when returned,
+    # inside this short-lived loop, so no aiosqlite worker thread outlives it and then calls
+    # back into a closed loop ("Event loop is closed" in a thread, seen in the test suite).
+    engine = create_async_engine(
+        str(context.config.get_main_option("sqlalchemy.url")), poolclass=pool.NullPool
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

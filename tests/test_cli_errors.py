@@ -1,0 +1,231 @@
+"""Ordinary mistakes get one or two plain lines and a non-zero exit, never a traceback;
+`--debug` or LOG_LEVEL=DEBUG brings the traceback back. The CLI runs in-process (in a worker
+thread, as `asyncio.run` needs) against the Slack double and real databases."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.slack.double import SlackDouble
+from tests.conftest import database_url_for_tests
+
+HEADER = "email,name,team,manager_email,slack_user_id\n"
+BOSS = "boss@example.com,Bea,Lead,,U0BOSS\n"
+WITH_IDS = HEADER + BOSS + "ana@example.com,Ana,Data,boss@example.com,U0ANA\n"
+ONE_WITHOUT = HEADER + BOSS + "ana@example.com,Ana,Data,boss@example.com,\n"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """A clean operator environment: no Slack settings, no .env, a database of its own."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "DATABASE_", "LEVERAGE_", "LOG_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", database_url_for_tests(tmp_path))
+    return monkeypatch
+
+
+async def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = await asyncio.to_thread(main, list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def plain(err: str, lines: int = 3) -> None:
+    assert "Traceback" not in err
+    assert 0 < len(err.strip().splitlines()) <= lines, err
+
+
+async def test_database_down_is_one_plain_message_with_the_password_masked(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("DATABASE_URL", f"postgresql://bot:s3cret@127.0.0.1:{closed_port()}/leverage")
+    code, out, err = await run_cli(capsys, "stage")
+    assert code == 2 and out == ""
+    plain(err)
+    assert "cannot use the database postgresql://bot:***@127.0.0.1" in err
+    assert "s3cret" not in err and "Check DATABASE_URL" in err
+
+
+@pytest.mark.parametrize("how", ["--debug", "LOG_LEVEL=DEBUG"])
+async def test_debug_brings_the_traceback_back(
+    how: str, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("DATABASE_URL", f"postgresql://bot:pw@127.0.0.1:{closed_port()}/leverage")
+    args = ["stage"]
+    if how == "--debug":
+        args.append("--debug")
+    else:
+        env.setenv("LOG_LEVEL", "DEBUG")
+    code, _, err = await run_cli(capsys, *args)
+    assert code == 2
+    assert "Traceback" in err and "cannot use the database" in err
+
+
+async def test_sqlite_in_a_missing_folder_and_an_unknown_backend(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'nowhere' / 'bot.db'}")
+    code, _, err = await run_cli(capsys, "facts", "list")
+    assert code == 2 and "does not exist" in err and "nowhere" in err
+    plain(err)
+    env.setenv("DATABASE_URL", "mysql://bot@localhost/x")
+    code, _, err = await run_cli(capsys, "stage")
+    assert code == 2 and "unsupported database backend 'mysql'" in err
+    plain(err)
+
+
+async def test_report_and_export_name_files_that_cannot_be_written(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    existing = tmp_path / "report.html"
+    existing.write_text("mine")
+    code, _, err = await run_cli(capsys, "report", "--out", str(existing))
+    assert code == 2 and "already exists and is not a folder" in err
+    plain(err)
+    assert existing.read_text() == "mine"
+    code, _, err = await run_cli(capsys, "export", "--format", "csv", "--out",
+                                 str(tmp_path / "missing" / "x.csv"))  # fmt: skip
+    assert code == 2 and "does not exist" in err
+    plain(err)
+
+
+async def test_bad_quarter_is_a_plain_usage_error(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = await run_cli(capsys, "stage", "--quarter", "2026Q9")
+    assert code == 2 and "write it like 2026Q4" in err
+    plain(err)
+
+
+async def test_import_without_a_token_uses_the_files_ids_and_names_rows_without_one(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "all.csv").write_text(WITH_IDS)
+    code, out, err = await run_cli(capsys, "org", "import", "all.csv")
+    assert code == 0, err
+    assert "2 created" in out and "SLACK_BOT_TOKEN is not set" in out
+    assert "Not reachable" not in out and err == ""
+    (tmp_path / "some.csv").write_text(ONE_WITHOUT)
+    code, out, err = await run_cli(capsys, "org", "import", "some.csv", "--offline")
+    assert code == 0, err
+    assert "Slack was not asked (--offline)" in out
+    assert "line 3 ana@example.com: no slack_user_id in the file, and Slack was not asked" in out
+    assert "not found in Slack" not in out
+
+
+async def test_import_with_slack_unreachable(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-valid-looking")
+    env.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed_port()}/api/")
+    (tmp_path / "all.csv").write_text(WITH_IDS)
+    (tmp_path / "some.csv").write_text(ONE_WITHOUT)
+    code, out, err = await run_cli(capsys, "org", "import", "all.csv")
+    assert code == 0, err
+    assert "2 created" in out and "Slack did not help (cannot reach Slack" in out
+    code, out, err = await run_cli(capsys, "org", "import", "some.csv")
+    assert code == 2 and "cannot reach Slack at http://127.0.0.1" in err
+    assert "1 row(s) have no slack_user_id" in err and "lines 3" in err and "--offline" in err
+    plain(err)
+
+
+async def test_import_and_sync_with_a_token_slack_refuses(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, slack: SlackDouble
+) -> None:
+    env.setenv("SLACK_BOT_TOKEN", "not-a-bot-token")
+    env.setenv("SLACK_API_URL", slack.base_url)
+    (tmp_path / "some.csv").write_text(ONE_WITHOUT)
+    code, _, err = await run_cli(capsys, "org", "import", "some.csv")
+    assert code == 2 and "Slack does not recognise SLACK_BOT_TOKEN (invalid_auth)" in err
+    plain(err)
+    code, _, err = await run_cli(capsys, "org", "sync")
+    assert code == 2 and "invalid_auth" in err
+    plain(err)
+    env.delenv("SLACK_BOT_TOKEN")
+    code, _, err = await run_cli(capsys, "org", "sync")
+    assert code == 2 and "needs SLACK_BOT_TOKEN" in err
+
+
+async def test_import_online_names_each_row_slack_does_not_know(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, slack: SlackDouble
+) -> None:
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+    env.setenv("SLACK_API_URL", slack.base_url)
+    slack.add_user("U0BOSS", email="boss@example.com", name="bea", tz="Europe/Berlin")
+    (tmp_path / "some.csv").write_text(ONE_WITHOUT)
+    code, out, err = await run_cli(capsys, "org", "import", "some.csv")
+    assert code == 0, err
+    assert "line 3 ana@example.com: no Slack account with this e-mail" in out
+
+
+async def test_serve_refuses_a_token_slack_rejects_and_a_port_in_use(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: SlackDouble
+) -> None:
+    env.setenv("SLACK_SIGNING_SECRET", "secret")
+    env.setenv("SLACK_API_URL", slack.base_url)
+    env.setenv("HOST", "127.0.0.1")
+    env.setenv("SLACK_BOT_TOKEN", "not-a-bot-token")
+    code, _, err = await run_cli(capsys, "serve", "--no-scheduler")
+    assert code == 2 and "SLACK_BOT_TOKEN (invalid_auth)" in err
+    assert "Traceback" not in err
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-serve")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        code, _, err = await run_cli(capsys, "serve", "--no-scheduler",
+                                     "--port", str(busy.getsockname()[1]))  # fmt: skip
+    assert code == 2 and "already in use" in err and "Traceback" not in err
+
+
+async def test_serve_with_the_database_down(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("SLACK_SIGNING_SECRET", "secret")
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-serve")
+    env.setenv("DATABASE_URL", f"postgresql://bot:pw@127.0.0.1:{closed_port()}/leverage")
+    code, _, err = await run_cli(capsys, "serve", "--no-scheduler")
+    assert code == 2 and "cannot use the database" in err and "Traceback" not in err
+
+
+def test_commands_are_quiet_by_default(tmp_path: Path) -> None:
+    """A real process: no alembic INFO lines, nothing on stderr for a good run; LOG_LEVEL=INFO
+    still shows them to whoever asks."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOG_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'quiet.db'}"
+    run = [sys.executable, "-m", "bot", "facts", "list"]
+    result = subprocess.run(run, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "ai_policy=" in result.stdout
+    loud = subprocess.run(run, capture_output=True, text=True, timeout=60,
+                          env={**env, "LOG_LEVEL": "INFO"}, cwd=tmp_path)  # fmt: skip
+    assert "alembic" in loud.stderr
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOG_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'pipe.db'}"
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "stage"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env, cwd=tmp_path,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # gone before the first line is written
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
