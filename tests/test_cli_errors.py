@@ -15,6 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.slack.double import SlackDouble
+from storage.db import Database
 from tests.conftest import database_url_for_tests
 
 HEADER = "email,name,team,manager_email,slack_user_id\n"
@@ -30,8 +31,8 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """A clean operator environment: no Slack settings, no .env, a database of its own."""
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: Database) -> pytest.MonkeyPatch:
+    """A clean operator environment: no Slack settings, no .env, an emptied database."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name.startswith(("SLACK_", "DATABASE_", "LEVERAGE_", "LOG_")):
