@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.data_version import TrackedSession
+from storage.erasure import TraceEraser
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -34,12 +35,19 @@ def async_url(url: str) -> str:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside a writer; busy_timeout makes writers queue instead of failing."""
+    """WAL lets readers run beside a writer; busy_timeout makes writers queue instead of failing.
+
+    secure_delete overwrites deleted content with zeros (a deleted contact or a moved row leaves
+    no stale copy in the file; some SQLite builds default to it, not all), and temporary tables
+    (the shuffle's staging table) stay in memory instead of a temporary file.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -58,6 +66,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
+        self.eraser = TraceEraser(self.engine, postgres=self.is_postgres)
         self._sessions = async_sessionmaker(
             self.engine,
             class_=AsyncSession,
@@ -89,11 +98,17 @@ class Database:
         except Exception:
             return False
 
+    async def erase_traces(self, *tables: str) -> None:
+        """After a write to anonymous data, leave no older layout of `tables` behind (see
+        `storage.erasure`): SQLite checkpoints now, PostgreSQL vacuums in the background."""
+        await self.eraser.erase(*tables)
+
     async def migrate(self) -> None:
         """Bring the schema to the newest alembic revision (new install or upgrade alike)."""
         await asyncio.to_thread(upgrade_to_head, self.url)
 
     async def dispose(self) -> None:
+        await self.eraser.cancel()
         await self.engine.dispose()
 
 

@@ -32,6 +32,8 @@ REPLY_MAX = 3000
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 12
 GUARD_DAYS = 2
+# Tables whose physical layout must not keep arrival order (see `Database.erase_traces`).
+ANONYMOUS_TABLES = ("disclosure",)
 _CODE_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -206,10 +208,10 @@ async def submit(
                 )
             row = _row(form, quarter, team_id, claim_hash(services, code), contact)
             await q.insert_disclosure(session, row, contact)
-            if services.db.is_postgres:
-                await q.shuffle_quarter(session, quarter, row.id)
+            await q.shuffle_quarter(session, quarter, row.id, postgres=services.db.is_postgres)
     except IntegrityError:  # the same nonce raced in from a second request: already stored
         return Submitted(code, quarters.quarter_of(services.clock()), duplicate=True)
+    await services.db.erase_traces(*ANONYMOUS_TABLES)
     return Submitted(code, quarter)
 
 
@@ -326,4 +328,7 @@ async def forget_contact(services: Services, chat_user_id: str) -> int:
     """
     async with services.db.session() as session:
         person = await org_q.person_by_slack_id(session, chat_user_id)
-        return await q.delete_contacts(session, person.id if person else None, chat_user_id)
+        unlinked = await q.delete_contacts(session, person.id if person else None, chat_user_id)
+    if unlinked:  # the deleted contact rows and the old references must not linger in the file
+        await services.db.erase_traces(*ANONYMOUS_TABLES, "disclosurecontact")
+    return unlinked

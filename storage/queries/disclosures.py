@@ -3,12 +3,15 @@
 Nothing here takes or returns a person for a disclosure: the one place identity is written is
 `insert_contact`, and only when someone asked to be contacted.
 
-Insertion order is hidden from readers of the database. On SQLite the `disclosure` table is
-WITHOUT ROWID, so rows live in a B-tree ordered by their random primary key and no hidden rowid
-records arrival. PostgreSQL has no such table kind: a heap keeps rows roughly in arrival order
-(`ctid`) and stamps each with its inserting transaction (`xmin`). `shuffle_quarter` therefore
-rewrites every row of the quarter, in random order, inside the submitting transaction, so after
-each submission all of the quarter's rows share one `xmin` and sit in a random physical order.
+Insertion order is hidden from readers of the database, its files and its backups. A B-tree or
+a heap remembers arrival: SQLite puts each new cell at the end of its page's free space (below
+the previous ones) and allocates overflow pages in turn, even in a WITHOUT ROWID table keyed by
+a random id; PostgreSQL appends to the heap (`ctid`) and stamps each row with its inserting
+transaction (`xmin`). `shuffle_quarter` therefore deletes the quarter's rows and inserts them
+again in random order, inside the submitting transaction, on both backends: afterwards cell
+offsets, overflow page numbers, `ctid`, `pg_dump` order and `xmin` follow a fresh random order
+(one `xmin` for all). Stale copies of the earlier layout are erased after the commit
+(`Database.erase_traces`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,15 @@ _SAMPLED_SHUFFLE_SQL = text(
     "AND (id = :new OR id IN (SELECT id FROM picked)) RETURNING *) "
     "INSERT INTO disclosure SELECT * FROM moved ORDER BY random()"
 )
+_SQLITE_STAGE = text("CREATE TEMP TABLE disclosure_moved AS SELECT * FROM disclosure WHERE 0")
+_SQLITE_PICK_ALL = text(
+    "INSERT INTO temp.disclosure_moved SELECT * FROM disclosure WHERE quarter = :quarter"
+)
+_SQLITE_PICK_SAMPLE = text(
+    "INSERT INTO temp.disclosure_moved SELECT * FROM disclosure WHERE quarter = :quarter "
+    "AND (id = :new OR id IN (SELECT id FROM disclosure WHERE quarter = :quarter "
+    "AND id <> :new ORDER BY random() LIMIT :cap))"
+)
 
 
 # ---------------------------------------------------------------- submission
@@ -87,18 +99,32 @@ async def insert_disclosure(
     await session.flush()
 
 
-async def shuffle_quarter(session: AsyncSession, quarter: str, new_id: str) -> None:
-    """PostgreSQL only: rewrite the quarter's rows in random order (see the module docstring).
+async def shuffle_quarter(
+    session: AsyncSession, quarter: str, new_id: str, *, postgres: bool
+) -> None:
+    """Rewrite the quarter's rows in random order (see the module docstring).
 
-    Up to SHUFFLE_CAP rows, every row of the quarter is rewritten, so all share one `xmin`.
-    Beyond it, the new row and SHUFFLE_CAP random others are, which keeps a submission's cost
-    bounded while the newest row still hides among thousands.
+    Up to SHUFFLE_CAP rows, every row of the quarter is rewritten. Beyond it, the new row and
+    SHUFFLE_CAP random others are, which keeps a submission's cost bounded while the newest row
+    still hides among thousands.
     """
-    if await quarter_count(session, quarter) <= SHUFFLE_CAP + 1:
-        await session.execute(_SHUFFLE_SQL, {"quarter": quarter})
-        return
+    sampled = await quarter_count(session, quarter) > SHUFFLE_CAP + 1
     params = {"quarter": quarter, "new": new_id, "cap": SHUFFLE_CAP}
-    await session.execute(_SAMPLED_SHUFFLE_SQL, params)
+    if postgres:
+        await session.execute(_SAMPLED_SHUFFLE_SQL if sampled else _SHUFFLE_SQL, params)
+        return
+    # SQLite has no data-modifying CTE: stage the rows in an in-memory temporary table. The
+    # replies' foreign key is checked at commit, when every row is back.
+    await session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    await session.execute(_SQLITE_STAGE)
+    await session.execute(_SQLITE_PICK_SAMPLE if sampled else _SQLITE_PICK_ALL, params)
+    await session.execute(
+        text("DELETE FROM disclosure WHERE id IN (SELECT id FROM temp.disclosure_moved)")
+    )
+    await session.execute(
+        text("INSERT INTO disclosure SELECT * FROM temp.disclosure_moved ORDER BY random()")
+    )
+    await session.execute(text("DROP TABLE temp.disclosure_moved"))
 
 
 async def open_campaign_id(session: AsyncSession, wanted: str | None) -> str | None:
