@@ -14,6 +14,7 @@ every host. Like requests, IP networks in CIDR form (`10.0.0.0/8`) match address
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import urllib.request
@@ -23,15 +24,28 @@ from urllib.parse import urlsplit
 _SCHEME = {"wss": "https", "ws": "http"}
 
 
+# What the answer depends on; the standard library scans the whole environment on every call,
+# too slow for a decision taken per request.
+_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+              "REQUEST_METHOD")  # fmt: skip
+
+
 def proxy_for(url: str) -> str | None:
     """The proxy URL to use for `url`, or None to connect directly."""
     parts = urlsplit(url)
-    host = parts.hostname
+    environment = tuple(os.environ.get(name) for name in _VARIABLES)
+    return _decide(parts.scheme, parts.hostname, parts.port, environment)
+
+
+@functools.lru_cache(maxsize=256)
+def _decide(
+    scheme: str, host: str | None, port: int | None, _environment: tuple[str | None, ...]
+) -> str | None:
     if not host:
         return None
     proxies = urllib.request.getproxies()
-    proxy = proxies.get(_SCHEME.get(parts.scheme, parts.scheme)) or None
-    if proxy is None or _bypassed(host, parts.port):
+    proxy = proxies.get(_SCHEME.get(scheme, scheme)) or None
+    if proxy is None or _bypassed(host, port):
         return None
     return proxy
 

@@ -142,9 +142,13 @@ async def test_the_same_admin_reply_sent_twice_is_stored_once(services: Services
 async def test_expired_signatures_are_forgotten(services: Services, sender: SlackSender) -> None:
     for n in range(3):
         await sender.post_raw(urlencode({"command": "/ai-stage", "text": str(n)}))
-    async with services.db.session() as session:
-        seen = await session.execute(text("SELECT count(*) FROM seenrequest"))
-        assert seen.scalar_one() == 3
+
+    async def all_seen() -> bool:  # slash commands are claimed just after their early ack
+        async with services.db.session() as session:
+            seen = await session.execute(text("SELECT count(*) FROM seenrequest"))
+            return bool(seen.scalar_one() == 3)
+
+    await eventually(all_seen)
     from storage.queries.replay import forget_expired
 
     later = services.clock().replace(year=services.clock().year + 1)

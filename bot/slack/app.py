@@ -19,6 +19,7 @@ from bot.core.services import Services
 from bot.logs import BOLT_APP_LOGGER, cap_payload_loggers
 from bot.slack.client import ProxiedAsyncApp, make_web_client
 from bot.slack.directory import SlackDirectory
+from bot.slack.early_ack import Background, acked_at_once
 from bot.slack.errors import is_database_error, on_listener_error
 from bot.slack.gate import UNSIGNED, Refusal, RequestGate, plain_headers, shape_problem
 from bot.slack.messenger import SlackMessenger
@@ -82,12 +83,16 @@ def create_web_app(
         refusal = _refusal(gate, body, headers, request.content_type)
         if refusal is not None:
             return web.json_response({"error": refusal.error}, status=refusal.status)
+        if acked_at_once(body, request.content_type):  # see bot.slack.early_ack
+            background.start(act(body, request.query_string, headers))
+            return web.Response(status=200)
+        return await act(body, request.query_string, headers)
+
+    async def act(body: str, query: str, headers: dict[str, str]) -> web.Response:
         if not await _first_time(gate, headers):
             return web.Response(status=200)  # a replay: already acted on, so do nothing
         try:
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(headers.items())
-            )
+            bolt_request = AsyncBoltRequest(body=body, query=query, headers=dict(headers.items()))
             bolt_response = await bolt_app.async_dispatch(bolt_request)
         except Exception as error:  # a payload shaped unlike anything Slack sends
             logger.warning("unprocessable request: %s", type(error).__name__)
@@ -102,6 +107,7 @@ def create_web_app(
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     if serve_events:
         gate = RequestGate(services, services.settings.slack_signing_secret.get_secret_value())
+        background = Background()
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, health)
     return web_app

@@ -12,6 +12,7 @@ act again (an admin reply stored three times). Nothing here logs anything about 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -29,7 +30,7 @@ from storage.queries import replay as q
 # A signature is remembered a little longer than it could possibly verify.
 WINDOW = timedelta(minutes=5)
 MARGIN = timedelta(minutes=1)
-CLEANUP_EVERY = 64  # claims per process between two sweeps of expired signatures
+CLEANUP_EVERY = 64  # claim transactions per process between two sweeps of expired signatures
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class RequestGate:
         self.services = services
         self.verifier = SignatureVerifier(signing_secret)
         self._claims = itertools.count(1)
+        self._waiting: dict[str, tuple[datetime, asyncio.Future[bool]]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     def verified(self, body: str, headers: dict[str, str]) -> bool:
         try:
@@ -62,11 +65,32 @@ class RequestGate:
         timestamp = int(_header(headers, "x-slack-request-timestamp"))
         key = hashlib.sha256(signature.encode()).hexdigest()
         expires = datetime.fromtimestamp(timestamp, UTC) + WINDOW + MARGIN
+        if key in self._waiting:  # the same request twice in one batch: the second is a replay
+            return False
+        self._waiting[key] = (expires, asyncio.get_running_loop().create_future())
+        future = self._waiting[key][1]
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._claim_waiting())
+        return await asyncio.shield(future)
+
+    async def _claim_waiting(self) -> None:
+        """Group commit: claims that arrive while one transaction runs share the next one, so a
+        burst of requests costs a few writes before their acks instead of one write each."""
         db = self.services.db
-        async with db.session() as session:
-            if next(self._claims) % CLEANUP_EVERY == 1:
-                await q.forget_expired(session, self.services.clock())
-            return await q.claim_request(session, key, expires, postgres=db.is_postgres)
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                async with db.session() as session:
+                    if next(self._claims) % CLEANUP_EVERY == 1:
+                        await q.forget_expired(session, self.services.clock())
+                    keys = {key: expires for key, (expires, _) in batch.items()}
+                    claimed = await q.claim_requests(session, keys, postgres=db.is_postgres)
+            except Exception as error:  # each waiter decides (the database may be down)
+                for _, future in batch.values():
+                    future.set_exception(error)
+                continue
+            for key, (_, future) in batch.items():
+                future.set_result(key in claimed)
 
 
 def _header(headers: dict[str, str], name: str) -> str:

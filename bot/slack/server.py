@@ -18,6 +18,7 @@ from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
 
 logger = logging.getLogger("leverage.server")
+BACKLOG = 1024
 
 
 async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool = True) -> None:
@@ -36,7 +37,8 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
         await socket_handler.connect_async()
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    # A burst of Slack requests opens as many connections: room for them (default 128).
+    await web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG).start()
     scheduler = _start_scheduler(services) if with_scheduler else None
     mode = "Socket Mode" if socket_mode else f"HTTP on {settings.host}:{settings.port}"
     logger.info("leverage-bot serving (%s, database %s)", mode, services.db.dialect)

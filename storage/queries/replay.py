@@ -12,19 +12,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import SeenRequest
 
 
-async def claim_request(
-    session: AsyncSession, key: str, expires_at: datetime, *, postgres: bool
-) -> bool:
-    """True the first time `key` is claimed; False for a replay (the unique key decides,
-    so two replicas racing on the same request cannot both win)."""
+async def claim_requests(
+    session: AsyncSession, keys: dict[str, datetime], *, postgres: bool
+) -> set[str]:
+    """Claim request signatures in one statement; returns the keys claimed now. A key already
+    present is a replay and is left out (the unique key decides, so two replicas racing on the
+    same request cannot both win)."""
     insert = pg_insert if postgres else sqlite_insert
     statement = (
         insert(SeenRequest)
-        .values(key=key, expires_at=expires_at)
+        .values([{"key": key, "expires_at": expires} for key, expires in keys.items()])
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(SeenRequest.__table__.c.key)  # type: ignore[attr-defined]
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return set((await session.execute(statement)).scalars().all())
 
 
 async def forget_expired(session: AsyncSession, now: datetime) -> int:
