@@ -35,7 +35,7 @@ async def test_first_answers_and_disclosure_are_withheld_in_the_report(services:
     await small_quarter(services)
     report = await assess(services)
     s = report.signals
-    assert s["answered"] == 2  # participation itself is shown
+    assert s["answered"] is None  # 2 answers read "fewer than 5", as 0 would
     withheld = (
         "with_example",
         "approved",
@@ -75,23 +75,22 @@ async def test_small_quarter_blocks_home_export_and_html_say_withheld(services: 
     assert "Enough answers include an example · withheld" in home and ": 3" not in home
     rows = json.loads(await export_signals(services, "json"))["quarters"]
     assert rows[-1]["covert"] is None and rows[-1]["not_approved"] is None
-    assert all(v == 0 for k, v in rows[-1].items() if k.startswith("gate_"))
+    assert all(v is None for k, v in rows[-1].items() if k.startswith("gate_"))
     page = html_report(report, b"")
     assert "Disclosed covert use</td><td>None" in page and "Gate:" not in page
 
 
-async def test_covert_cap_line_hides_its_share_below_k_disclosures(services: Services) -> None:
+async def test_covert_cap_line_ignores_fewer_than_k_disclosures(services: Services) -> None:
     team, people = await make_team(services.db, "Six", 6)
     await add_answers(services.db, Q, team, people, has_example=False, example=None)
-    await add_disclosures(services.db, Q, 3)
     await set_facts(services, {"ai_policy": "true"}, "UADMIN", "cli")
+    before = (await assess(services)).to_dict()
+    await add_disclosures(services.db, Q, 3)
     report = await assess(services)
     texts = " ".join(line["text"] for line in report.evidence)
-    assert "Covert use dominates" not in texts and "100%" not in texts
-    assert "A cap on covert use applies: figures withheld (fewer than 5 disclosures so far)" in (
-        texts
-    )
-    assert "Covert use dominates" not in (report.constraint["criterion"] or "")
+    # Below K, disclosures enter no figure and no cap: the report is the one with none at all.
+    assert "Covert use dominates" not in texts and "A cap on covert use" not in texts
+    assert report.to_dict() == before
 
 
 async def test_k_disclosures_and_answers_show_their_figures(services: Services) -> None:
@@ -105,13 +104,13 @@ async def test_k_disclosures_and_answers_show_their_figures(services: Services) 
     assert "disclosed covert 5" in rendered(stage_evidence_blocks(report))
 
 
-async def test_one_disclosure_and_no_answers_names_the_disclosure_threshold(
-    services: Services,
-) -> None:
+async def test_one_disclosure_and_no_answers_reads_like_none(services: Services) -> None:
     await make_team(services.db, "Big", 20)
+    before = (await assess(services, Q)).to_dict()
     await add_disclosures(services.db, Q, 1, reason_fear_of_blame=True)
-    report = await assess(services)
+    report = await assess(services, Q)
     assert report.signals["covert"] is None and not any(report.signals["gates"].values())
     line = next(e for e in report.evidence if e["text"].startswith("Reported AI use"))
-    assert line["text"] == "Reported AI use: withheld (fewer than 5 disclosures so far)"
-    assert "No answers in" in " ".join(e["text"] for e in report.evidence)
+    assert line["text"] == "Reported AI use: withheld (fewer than 5 answers so far)"
+    assert "Fewer than 5 answers in" in " ".join(e["text"] for e in report.evidence)
+    assert report.to_dict() == before

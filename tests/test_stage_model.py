@@ -125,12 +125,12 @@ async def test_confidence_follows_answers_and_response_rate(services: Services) 
 async def test_a_quarter_with_no_answers(services: Services) -> None:
     empty = await assess(services)
     assert empty.stage == 1 and empty.confidence == "low"
-    assert any("No answers" in t for t in texts(empty))
+    assert any("Fewer than 5 answers" in t for t in texts(empty))
     await org_with_production(services)
     report = await assess(services, "2027Q1")
     assert report.quarter == "2027Q1" and report.stage == 1 and report.confidence == "low"
-    assert report.signals["answered"] == 0
-    assert any("No answers in Q1 2027" in t for t in texts(report))
+    assert report.signals["answered"] is None  # 0 reads "fewer than 5", as 1..4 would
+    assert any("Fewer than 5 answers in Q1 2027 so far" in t for t in texts(report))
 
 
 async def test_contradictory_facts_are_reported_not_fatal(services: Services) -> None:

@@ -47,16 +47,20 @@ async def test_manager_sees_team_figures_and_consented_examples(services: Servic
     manager, _ = await managed_org(services)
     summary = await build_team_summary(services, manager, Q)
     text = summary.text
-    assert "Eng (7 people)" in text and "Response rate: 5 of 7 (71%)" in text
+    # Solo's one person answered: the organisation's 6 minus Eng's 5 would say so, so Eng's
+    # count is withheld (complementary suppression), not shown as "fewer than 5".
+    assert "Eng (7 people)" in text and "Response rate: withheld (of 7)" in text
     # A3: every cell below K is withheld, pooled into "other" only when the pool reaches K.
-    assert "Drafting 2" not in text and "Coding 3" not in text and "other (5)" in text
+    # Every theme is below K; their pool (5) would give Eng's count of examples, and with it
+    # Solo's, so it is not shown either.
+    assert "Drafting 2" not in text and "Coding 3" not in text and "themes (5)" not in text
     assert "approved withheld, not approved withheld" in text
     assert "Procurement" not in text and "Gates most reported" not in text
     assert "figures for fewer than 5 people withheld" in text
     assert "Eng Person 0" in text and "Eng Person 1" in text  # consented, by name
     assert "secret" not in text and "Eng Person 2" not in text
     assert "Eng Person 5" not in text and "Eng Person 6" not in text  # never answered
-    assert "disclosures withheld: fewer than 5" in text  # 2 disclosures < K
+    assert "covert" not in text  # disclosures count org-wide only, never per team
     assert "Solo has 1 people, fewer than 5" in text and "solo story" not in text
     blocks = [b.to_dict() for b in team_summary_blocks(summary)]
     assert len(blocks) <= 50 and team_summary_text(summary)
@@ -85,15 +89,17 @@ async def test_only_managers_and_admins_see_team_views(services: Services) -> No
     assert "Eng (7 people)" in reply.text and "Solo" not in reply.text
 
 
-async def test_a_few_disclosures_in_a_team_are_withheld_not_shown_as_zero(
+async def test_a_teams_view_does_not_depend_on_its_disclosures(
     services: Services,
 ) -> None:
     manager = await make_person(services.db, "Mona Manager", "UMGR")
     team, people = await make_team(services.db, "Eng", 8, manager=manager)
     await add_prompts(services.db, Q, people)
     await add_answers(services.db, Q, team, people[:6])
+    before = (await build_team_summary(services, manager, Q)).text
     await add_disclosures(services.db, Q, 2, team_id=team)
+    assert (await build_team_summary(services, manager, Q)).text == before
+    await add_disclosures(services.db, Q, 6, team_id=team, reason_procurement=True)
     text = (await build_team_summary(services, manager, Q)).text
-    assert "disclosed covert 0" not in text  # two disclosures exist: "0" would be untrue
-    assert "disclosed covert withheld" in text
-    assert "Sanctioned share: withheld" in text  # a share built on a withheld count
+    assert text == before and "covert" not in text
+    assert "Sanctioned share: 100% (approved 6, not approved 0, approval unknown 0)" in text

@@ -16,6 +16,7 @@ from bot.core.quarters import normalise_quarter
 from bot.core.reports import export_signals, write_report
 from bot.core.signals import team_signals
 from bot.core.stage import StageReport, ThresholdsError, assess
+from bot.core.team_summary import participation
 
 MARK = {True: "met   ", False: "missed", None: "note  "}
 
@@ -59,7 +60,7 @@ def _stage(args: argparse.Namespace) -> int:
     else:
         _print_report(report)
         for s in slices or []:
-            print(f"  team {s.scope}: {s.answered} answered of {s.prompted or s.people}, "
+            print(f"  team {s.scope}: {participation(s)} answered, "
                   f"sanctioned {s.sanctioned_share}, production {s.production}")  # fmt: skip
     return 0
 

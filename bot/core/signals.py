@@ -4,8 +4,10 @@ Signals turn individual answers and anonymous disclosures into what the organisa
 how many take part, how broad use is, how much of it is sanctioned, which use cases are
 repeatable or in production without depending on one person, and which gates people hit.
 All counting happens in SQL (`storage.queries.signals`); this module only combines small rows.
-Team slices exist only for teams of at least K people, and any sub-group below K is withheld:
-`redact` is the one place that decides what may be shown, for the org and for every team.
+Team slices exist only for teams of at least K people and come from answers alone. What may be
+shown is decided once per quarter, for the organisation and every team together, by the
+disclosure-control table (`bot.core.figure_table`, `bot.core.disclosure_control`); `public`
+reads each view off it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import asyncio
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from bot.core.vocabulary import COVERT_REASON_GATE, GATES, OBSTACLE_GATE
+from bot.core.disclosure_control import Table
+from bot.core.disclosure_control import suppress_cells as suppress_cells
+from bot.core.figure_table import ORG, QuarterData, build_table, sum_rows, team_scope
+from bot.core.vocabulary import COVERT_REASON_GATE, GATES, OBSTACLE_GATE, WORK_KINDS
 from storage.queries import signals as q
 
 
@@ -50,6 +55,9 @@ class Signals:
     hidden: list[str] = field(default_factory=list)
     obstacle_gates: dict[str, int] = field(default_factory=dict)
     reason_gates: dict[str, int] = field(default_factory=dict)
+    min_group: int = 5
+    protective: list[str] = field(default_factory=list)  # withheld only so others stay hidden
+    disclosures_counted: bool = True  # False below K disclosures: they enter no figure
 
     def to_dict(self) -> dict[str, Any]:
         """The shareable form: withheld figures are None, the per-source gate split is dropped."""
@@ -95,7 +103,8 @@ def apply_disclosures(s: Signals, row: dict[str, Any] | None) -> None:
 
 
 def finish(s: Signals) -> None:
-    """Derived shares, once counts are in; the response rate falls back to directory size."""
+    """Derived shares, once counts are in. `prompted` counts everyone asked this quarter (sent
+    the prompt, or answered anyway); before any campaign the directory size stands in."""
     s.response_rate = _ratio(s.answered, s.prompted or s.people)
     s.sanctioned_share = _ratio(s.approved, s.approved + s.not_approved + s.covert)
     s.covert_share = _ratio(s.covert, s.with_example + s.covert)
@@ -110,221 +119,255 @@ def repeatable(rows: list[dict[str, Any]], min_people: int, min_teams: int) -> l
     )
 
 
+@dataclass
+class QuarterFigures:
+    """One quarter's figures: the suppressed table, the stage's inputs and the public views."""
+
+    data: QuarterData
+    table: Table
+    raw: Signals  # what the stage estimate reads: answers as counted, disclosures only from K
+    org: Signals  # what anyone may see
+    teams: dict[int, Signals]  # what a team's managers see (teams of at least K people)
+
+
 async def _in_one_session(services: Any, *fns: Any) -> list[Any]:
     async with services.db.session() as session:
         return [await fn(session) for fn in fns]
 
 
-async def _org_rows(services: Any) -> list[Any]:
+async def _all_rows(services: Any) -> dict[str, Any]:
     """The GROUP BY queries in three sessions run concurrently: the two heavy scans of the
     answers each get their own connection, the light ones share a third. Reads run in parallel
     on SQLite (WAL) and PostgreSQL alike, and three stay inside the default pool of five."""
     heavy_a, heavy_b, light = await asyncio.gather(
-        _in_one_session(services, q.answers_by_quarter),
-        _in_one_session(services, q.work_kinds_by_quarter),
+        _in_one_session(services, q.answers_by_quarter_team, q.themes_by_quarter_team),
+        _in_one_session(services, q.work_kinds_by_quarter, q.use_cases_by_quarter),
         _in_one_session(
             services,
-            q.use_cases_by_quarter,
             q.disclosures_by_quarter,
-            q.prompted_by_quarter,
+            q.tool_kinds_by_quarter,
+            q.demand_by_quarter,
+            q.asked_by_quarter,
+            q.asked_by_quarter_team,
             q.team_sizes,
             q.campaign_quarters,
         ),
     )
-    cases, disclosures, prompted, sizes, campaigns = light
-    return [heavy_a[0], disclosures, cases, heavy_b[0], prompted, sizes, campaigns]
+    names = ("answers", "themes", "kinds", "cases", "disclosures", "tool_kinds", "demand",
+             "asked", "asked_team", "sizes", "campaigns")  # fmt: skip
+    rows = dict(zip(names, [*heavy_a, *heavy_b, *light], strict=True))
+    sizes = rows["sizes"]
+    async with services.db.session() as session:
+        rows["names"] = await q.team_names(session, sorted(sizes)) if sizes else {}
+    return rows
+
+
+def _quarter_data(rows: dict[str, Any], quarter: str, k: int) -> QuarterData:
+    sizes = rows["sizes"]
+    data = QuarterData(quarter, k, sum(sizes.values()), sizes)
+    for r in rows["answers"]:
+        if r["quarter"] == quarter:
+            data.answers[r["team_id"]] = r
+    for r in rows["themes"]:
+        if r["quarter"] == quarter:
+            kinds = data.themes.setdefault(r["team_id"], {})
+            kinds[str(r["work_kind"])] = int(r["people"])
+    data.disclosures = next((r for r in rows["disclosures"] if r["quarter"] == quarter), None)
+    data.tool_kinds = {
+        str(r["tool_kind"]): int(r["count"]) for r in rows["tool_kinds"] if r["quarter"] == quarter
+    }
+    data.demand = [r for r in rows["demand"] if r["quarter"] == quarter]
+    return data
+
+
+def _raw_org(rows: dict[str, Any], data: QuarterData, min_people: int, min_teams: int) -> Signals:
+    quarter = data.quarter
+    s = Signals(quarter=quarter, people=data.people, prompted=rows["asked"].get(quarter, 0))
+    apply_answers(s, sum_rows(list(data.answers.values())))
+    if data.disclosures_shown:  # below K disclosures, none enter any figure (not even a share)
+        apply_disclosures(s, data.disclosures)
+    else:
+        s.disclosures_counted = False
+    cases: dict[str, Any] = next((r for r in rows["cases"] if r["quarter"] == quarter), {})
+    s.pilots = int(cases.get("pilots") or 0)
+    s.production = int(cases.get("production") or 0)
+    kinds = [r for r in rows["kinds"] if r["quarter"] == quarter]
+    s.themes = {str(r["work_kind"]): int(r["people"]) for r in kinds}
+    s.repeatable_kinds = repeatable(kinds, min_people, min_teams)
+    finish(s)
+    return s
+
+
+def _raw_team(rows: dict[str, Any], data: QuarterData, team: int) -> Signals:
+    asked = next(
+        (int(r["asked"]) for r in rows["asked_team"]
+         if r["quarter"] == data.quarter and r["team_id"] == team),
+        0,
+    )  # fmt: skip
+    name = rows["names"].get(team, str(team))
+    s = Signals(data.quarter, name, team, data.team_sizes[team], asked)
+    apply_answers(s, data.answers.get(team))
+    s.themes = dict(data.themes.get(team, {}))
+    s.disclosures_counted = False  # disclosures count org-wide only, never per team
+    finish(s)
+    return s
+
+
+async def figures(
+    services: Any, min_people: int = 3, min_teams: int = 2, *, include: str | None = None
+) -> dict[str, QuarterFigures]:
+    """Every quarter's figures, oldest first (`include` adds a quarter that has no data yet).
+
+    The same table, suppressed the same way, feeds every surface, so no two surfaces can
+    publish two patterns of the same quarter that together give a withheld cell away.
+    """
+    k = services.min_group_size
+    rows = await _all_rows(services)
+    known = {r["quarter"] for r in rows["answers"]} | {r["quarter"] for r in rows["disclosures"]}
+    wanted = sorted(known | set(rows["campaigns"]) | ({include} if include else set()))
+    result = {}
+    for quarter in wanted:
+        data = _quarter_data(rows, quarter, k)
+        table = build_table(data)
+        raw = _raw_org(rows, data, min_people, min_teams)
+        teams = {
+            team: public(table, team_scope(team), _raw_team(rows, data, team), data)
+            for team in data.big_teams
+        }
+        result[quarter] = QuarterFigures(data, table, raw, public(table, ORG, raw, data), teams)
+    return result
 
 
 async def org_signals(
     services: Any, min_people: int = 3, min_teams: int = 2, *, raw: bool = False
 ) -> dict[str, Signals]:
-    """Org-wide signals for every quarter, oldest first (a handful of GROUP BY quarter queries).
-
-    By default every figure behind fewer than K answers or K disclosures is withheld (`redact`);
-    only the stage estimate itself reads the `raw` counts, since it is one organisation-wide number.
-    """
-    answer_rows, disclosure_rows, case_rows, kinds, prompted, sizes, campaigns = await _org_rows(
-        services
-    )
-    answers = {r["quarter"]: r for r in answer_rows}
-    disclosures = {r["quarter"]: r for r in disclosure_rows}
-    cases = {r["quarter"]: r for r in case_rows}
-    people = sum(sizes.values())
-    result = {}
-    for quarter in sorted(set(answers) | set(disclosures) | set(campaigns)):
-        s = Signals(quarter=quarter, people=people, prompted=prompted.get(quarter, 0))
-        apply_answers(s, answers.get(quarter))
-        if people >= services.min_group_size:
-            apply_disclosures(s, disclosures.get(quarter))
-        elif disclosures.get(quarter):
-            s.withheld.append("disclosures withheld: the directory is smaller than the group size")
-        s.pilots = int((cases.get(quarter) or {}).get("pilots") or 0)
-        s.production = int((cases.get(quarter) or {}).get("production") or 0)
-        rows = [r for r in kinds if r["quarter"] == quarter]
-        s.themes = {str(r["work_kind"]): int(r["people"]) for r in rows}
-        s.repeatable_kinds = repeatable(rows, min_people, min_teams)
-        finish(s)
-        result[quarter] = s if raw else redact(s, services.min_group_size)
-    return result
+    """Org-wide signals for every quarter, oldest first: the public figures, or with `raw` the
+    stage estimate's inputs (answers as counted; disclosures only once a quarter holds K)."""
+    by_quarter = await figures(services, min_people, min_teams)
+    return {quarter: f.raw if raw else f.org for quarter, f in by_quarter.items()}
 
 
-# Counts of people: each one below K is a cell that could single someone out.
-SMALL_FIELDS = (
-    "with_example",
-    "approved",
-    "not_approved",
-    "approval_unknown",
-    "continues",
-    "measured",
-    "maturity_unknown",
-)
-# Answer-derived figures, all withheld below K answers. Pilots and production count team use
-# cases (team x kind of work), not people, so they are not cells of people.
-ANSWER_FIELDS = (
-    *SMALL_FIELDS,
-    "pilots",
-    "production",
-    "breadth",
-    "hours_saved",
-    "repeatable_kinds",
-)
+# Counts of people shown as numbers; a 0 is shown, 1..K-1 withheld.
+PEOPLE_FIELDS = ("with_example", "approved", "not_approved", "approval_unknown")
+ORG_ONLY = ("continues", "measured", "maturity_unknown")
+NOT_PER_TEAM = (*ORG_ONLY, "hours_saved", "pilots", "production", "repeatable_kinds", "covert",
+                "covert_share")  # fmt: skip
 
 
-def _small(n: int, k: int) -> bool:
-    return 0 < n < k
-
-
-def suppress_cells(cells: dict[str, int], k: int) -> tuple[dict[str, int], int, bool]:
-    """Cells of at least K, the pooled count of the smaller ones (0 unless it reaches K) and
-    whether any cell was left out: a count of 1 is a person, whatever the group around it."""
-    shown = {key: n for key, n in cells.items() if n >= k}
-    rest = sum(n for n in cells.values() if 0 < n < k)
-    return shown, (rest if rest >= k else 0), rest > 0
-
-
-def redact(s: Signals, k: int) -> Signals:
-    """A copy safe to show anyone: no figure behind fewer than K answers or K disclosures.
-
-    Answer-derived figures need K answers, disclosure-derived ones K disclosures that quarter,
-    and inside a group that qualifies every single cell (a theme, a gate, a category) needs K
-    too; small cells are pooled into "other" only when the pool reaches K, else left out.
-    """
-    p = replace(s, themes={}, gates={}, other={}, hidden=[], withheld=list(s.withheld))
-    p.obstacle_gates, p.reason_gates, p.demand = {}, {}, list(s.demand)
-    hide: set[str] = set()
-    answer_gates: dict[str, int] = {}
-    if 0 < s.answered < k:
-        hide.update(ANSWER_FIELDS)
-        p.withheld.append(f"answer details withheld: fewer than {k} answers so far")
-    elif s.answered:
-        hide.update(name for name in SMALL_FIELDS if _small(getattr(s, name), k))
-        if _small(s.answered - s.with_example, k):
-            hide.add("breadth")
+def public(t: Table, scope: str, raw: Signals, data: QuarterData) -> Signals:
+    """A copy safe to show anyone: each figure as the suppressed table publishes it."""
+    k = t.k
+    p = replace(raw, themes={}, gates={}, other={}, hidden=[], withheld=[], demand=[])
+    p.obstacle_gates, p.reason_gates, p.min_group = {}, {}, k
+    org = scope == ORG
+    counts = ("answered", *PEOPLE_FIELDS, *(ORG_ONLY if org else ()))
+    hide = {name for name in counts if not t.shown(f"{scope}.{name}")}
+    p.themes = _shown(t, {kind: f"{scope}.theme.{kind}" for kind in WORK_KINDS})
+    prefix = "gate" if org else "obstacle"
+    p.gates = _shown(t, {g: f"{scope}.{prefix}.{g}" for g in GATES})
+    for name in ("themes", "gates"):
+        pooled = t.value(f"{scope}.{name}_pool")
+        if pooled:
+            p.other[name] = pooled
+    if org:
+        if not t.shown(f"{ORG}.covert"):
+            hide.update(("covert", "covert_share"))
+        p.demand = public_demand(t)
+        if "answered" in hide:
+            hide.update(("pilots", "production", "repeatable_kinds"))
+        if any(kind not in p.themes for kind in raw.repeatable_kinds):
+            hide.add("repeatable_kinds")
         if "measured" in hide:
             hide.add("hours_saved")
-        themes, pooled, cut = suppress_cells(s.themes, k)
-        p.themes = themes
-        if pooled:
-            p.other["themes"] = pooled
-        if any(s.themes.get(kind, 0) < k for kind in s.repeatable_kinds):
-            hide.add("repeatable_kinds")
-        answer_gates = dict(s.obstacle_gates)
-        if cut or hide:
-            p.withheld.append(f"figures for fewer than {k} people withheld")
-    reason_gates: dict[str, int] = {}
-    if _small(s.covert, k):
-        hide.add("covert")
-        p.demand = []
-        p.withheld.append(f"disclosures withheld: fewer than {k} disclosures so far")
     else:
-        reason_gates = dict(s.reason_gates)
-    _public_gates(p, s, answer_gates, reason_gates, k)
-    if "breadth" in hide or "with_example" in hide:
-        hide.add("breadth")
-    if hide & {"approved", "not_approved", "covert"}:
-        hide.add("sanctioned_share")
-    if hide & {"covert", "with_example"}:
-        hide.add("covert_share")
+        hide.update(NOT_PER_TEAM)
+    _hide_shares(hide, data.disclosures_shown and org)
+    _notes(p, t, scope, hide, data, org)
     for name in hide:
         value = getattr(p, name)
         setattr(
             p, name, [] if isinstance(value, list) else None if value is None else type(value)()
         )
+    for share in ("response_rate", "breadth", "sanctioned_share", "covert_share"):
+        if share in hide:
+            setattr(p, share, None)
     p.hidden = sorted(hide)
-    p.sanctioned_share = None if "sanctioned_share" in hide else p.sanctioned_share
-    p.covert_share = None if "covert_share" in hide else p.covert_share
-    p.breadth = None if "breadth" in hide else p.breadth
+    p.protective = sorted(
+        name for name in counts if f"{scope}.{name}" in t.withheld - t.primary and name in hide
+    )
     return p
 
 
-def _public_gates(
-    p: Signals, s: Signals, answers: dict[str, int], reasons: dict[str, int], k: int
-) -> None:
-    combined = {g: answers.get(g, 0) + reasons.get(g, 0) for g in GATES}
-    shown, pooled, cut = suppress_cells(combined, k)
-    p.gates = {g: shown.get(g, 0) for g in GATES}
+def _shown(t: Table, keys: dict[str, str]) -> dict[str, int]:
+    return {name: t.cells[key].value for name, key in keys.items() if t.shown(key)}
+
+
+def _hide_shares(hide: set[str], covert_counted: bool) -> None:
+    """A share is shown only when every count it is built from is shown (so it reveals
+    nothing the counts do not); below K disclosures the covert count is not part of it."""
+    if hide & {"answered"}:
+        hide.add("response_rate")
+    if hide & {"answered", "with_example"}:
+        hide.add("breadth")
+    if hide & {"approved", "not_approved"} or (covert_counted and "covert" in hide):
+        hide.add("sanctioned_share")
+    if hide & {"covert", "with_example"}:
+        hide.add("covert_share")
+
+
+def _notes(p: Signals, t: Table, scope: str, hide: set[str], data: QuarterData, org: bool) -> None:
+    """Why figures are missing, worded the same for 0 and for 1..K-1 wherever 0 is protected."""
+    k = t.k
+    if f"{scope}.answered" in t.primary:
+        p.withheld.append(f"answer details withheld: fewer than {k} answers so far")
+    elif any(f"{scope}.{name}" in t.primary for name in (*PEOPLE_FIELDS, *ORG_ONLY)):
+        p.withheld.append(f"figures for fewer than {k} people withheld")
+    counts = [f"{scope}.{n}" for n in ("answered", *PEOPLE_FIELDS, *(ORG_ONLY if org else ()))]
+    if any(c in t.withheld and c not in t.primary for c in counts):
+        p.withheld.append("more figures withheld so that no withheld one can be worked out")
+    if org and not data.disclosures_shown:
+        if data.people < k and data.covert:
+            p.withheld.append("disclosures withheld: the directory is smaller than the group size")
+        else:
+            p.withheld.append(f"disclosures withheld: fewer than {k} disclosures so far")
+
+
+def public_demand(t: Table) -> list[dict[str, Any]]:
+    """Tools outside the catalog named in at least K disclosures, most named first, with
+    their kinds of work of at least K; the smaller ones pooled when the pool reaches K."""
+    shown: list[dict[str, Any]] = []
+    for key, cell in t.cells.items():
+        if cell.label != "tool" or not t.shown(key):
+            continue
+        tool = key.removeprefix("demand.tool.")
+        work = {
+            c.key.split(":", 1)[0].removeprefix("demand.work."): c.value
+            for c in t.cells.values()
+            if c.label == "tool_work" and c.key.endswith(f":{tool}") and t.shown(c.key)
+        }
+        shown.append({"tool": tool, "count": cell.value, "work": work})
+    shown.sort(key=lambda d: (-d["count"], d["tool"]))
+    pooled = t.value("demand.tools_pool")
     if pooled:
-        p.other["gates"] = pooled
-    if cut:
-        p.withheld.append(f"gates reported by fewer than {k} people withheld")
+        shown.append({"tool": f"other tools (each named fewer than {t.k} times)",
+                      "count": pooled, "work": {}})  # fmt: skip
+    return shown
+
+
+async def figures_for(services: Any, quarter: str) -> QuarterFigures:
+    return (await figures(services, include=quarter))[quarter]
 
 
 async def demand(services: Any, quarter: str) -> list[dict[str, Any]]:
-    """Tools outside the catalog, named in at least K disclosures (smaller counts are pooled)."""
-    k = services.min_group_size
-    async with services.db.session() as session:
-        rows = await q.demand_by_tool(session, quarter)
-    tools: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        tool = tools.setdefault(
-            r["tool_key"], {"tool": r["tool_key"], "kind": r["tool_kind"], "count": 0, "work": {}}
-        )
-        tool["count"] += r["count"]
-        tool["work"][r["work_kind"]] = tool["work"].get(r["work_kind"], 0) + r["count"]
-    if sum(t["count"] for t in tools.values()) < k:
-        return []
-    shown = [t for t in tools.values() if t["count"] >= k]
-    for tool in shown:
-        tool["work"] = {w: n for w, n in tool["work"].items() if n >= k}
-    pooled = sum(t["count"] for t in tools.values() if t["count"] < k)
-    shown.sort(key=lambda t: (-t["count"], t["tool"]))
-    if pooled >= k:
-        shown.append({"tool": "other tools (each below the group size)", "count": pooled})
-    return shown
+    """Tools outside the catalog, named in at least K disclosures (see `public_demand`)."""
+    return (await figures_for(services, quarter)).org.demand
 
 
 async def team_signals(
     services: Any, quarter: str, team_ids: list[int] | None = None
 ) -> list[Signals]:
-    """Per-team signals for one quarter, only for teams of at least K people."""
-    k = services.min_group_size
-    async with services.db.session() as session:
-        sizes = await q.team_sizes(session)
-        wanted = [t for t in (team_ids if team_ids is not None else sizes) if sizes.get(t, 0) >= k]
-        if not wanted:
-            return []
-        names = await q.team_names(session, wanted)
-        answers = {r["team_id"]: r for r in await q.answers_by_team(session, quarter, wanted)}
-        covert = {r["team_id"]: r for r in await q.disclosures_by_team(session, quarter, wanted)}
-        prompted = await q.prompted_by_team(session, quarter, wanted)
-        themes = await q.themes_by_team(session, quarter, wanted)
-    out = []
-    for team in sorted(wanted):
-        s = Signals(quarter, names.get(team, str(team)), team, sizes[team], prompted.get(team, 0))
-        _fill_team(s, answers.get(team), covert.get(team), k)
-        if s.answered >= k:
-            s.themes = themes.get(team, {})
-        out.append(redact(s, k))
-    return out
-
-
-def _fill_team(s: Signals, answers: Any, covert: Any, k: int) -> None:
-    """Counts for one team; any sub-group below K (answerers, disclosures) stays withheld."""
-    s.answered = int((answers or {}).get("answered") or 0)
-    if s.answered >= k:
-        apply_answers(s, answers)
-    if covert:
-        # Counted even below K so that `redact` withholds them (and every share built on
-        # them) instead of the team reading "0 disclosed covert".
-        apply_disclosures(s, covert)
-    finish(s)
+    """Per-team signals for one quarter, only for teams of at least K people. They come from
+    answers alone: a team's view is the same whether none, some or all of it disclosed."""
+    teams = (await figures_for(services, quarter)).teams
+    wanted = sorted(teams if team_ids is None else [t for t in team_ids if t in teams])
+    return [teams[t] for t in wanted]

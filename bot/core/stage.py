@@ -7,6 +7,7 @@ the chart and the HTML report), so they can never disagree.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ DISCLOSURE_FIGURES = {"covert", "covert_share", "sanctioned_share"}
 def _why(public: Signals, figures: tuple[str, ...] | set[str], k: int) -> str:
     """Which threshold withholds a figure: answers, disclosures, or a small cell."""
     names = set(figures)
-    if 0 < public.answered < k and names - {"covert", "covert_share"}:
+    if "answered" in public.hidden and names - {"covert", "covert_share"}:
         return f"fewer than {k} answers so far"
     if "covert" in public.hidden and names & DISCLOSURE_FIGURES:
         return f"fewer than {k} disclosures so far"
@@ -153,6 +154,8 @@ def _why(public: Signals, figures: tuple[str, ...] | set[str], k: int) -> str:
 def _public_text(c: rules.Criterion, public: Signals, k: int) -> tuple[str, bool | None]:
     """The line as read, or 'withheld' when a figure it shows is behind fewer than K."""
     figures = CRITERION_FIGURES.get(c.key, ())
+    if not public.disclosures_counted:  # below K disclosures, covert use enters no figure
+        figures = tuple(f for f in figures if f not in ("covert", "covert_share"))
     hidden = [f for f in figures if f in public.hidden]
     if not hidden:
         return c.text, c.met
@@ -190,9 +193,11 @@ def _evidence(
                 "it does not move the stage",
             }
         )
-    if sig.answered == 0:
+    if sig.answered < k:  # worded the same for none and for a few
         quarter = quarters.quarter_label(sig.quarter)
-        lines.append({"stage": None, "met": False, "text": f"No answers in {quarter} yet"})
+        lines.append(
+            {"stage": None, "met": False, "text": f"Fewer than {k} answers in {quarter} so far"}
+        )
     return lines
 
 
@@ -264,8 +269,8 @@ def _trend(
             {
                 "quarter": sig.quarter,
                 "stage": stage,
-                "answered": sig.answered,
-                "response_rate": sig.response_rate,
+                "answered": shown["answered"],
+                "response_rate": shown["response_rate"],
                 "breadth": shown["breadth"],
                 "sanctioned_share": shown["sanctioned_share"],
                 "production": shown["production"],
@@ -299,26 +304,24 @@ async def assess_fresh(
     """`assess` without the cache (benchmarks measure the computation itself)."""
     t = t or load_thresholds(services.settings.stage_thresholds_file)
     k = services.min_group_size
+    figures = functools.partial(
+        signals_core.figures,
+        services,
+        t["signals"]["repeatable_min_people"],
+        t["signals"]["repeatable_min_teams"],
+    )
     by_quarter, (now, changes) = await asyncio.gather(
-        signals_core.org_signals(
-            services,
-            t["signals"]["repeatable_min_people"],
-            t["signals"]["repeatable_min_teams"],
-            raw=True,
-        ),
-        facts_core.facts_and_history(services),
+        figures(include=quarter), facts_core.facts_and_history(services)
     )
     latest = list(by_quarter)[-1] if by_quarter else quarters.quarter_of(services.clock())
     quarter = quarter or latest
-    series = [s for q, s in by_quarter.items() if q <= quarter]
-    if not series or series[-1].quarter != quarter:
-        people = next(iter(by_quarter.values())).people if by_quarter else 0
-        series.append(Signals(quarter=quarter, people=people))
-        signals_core.finish(series[-1])
+    if quarter not in by_quarter:
+        by_quarter = await figures(include=quarter)
+    chosen = [f for q, f in by_quarter.items() if q <= quarter]
+    series = [f.raw for f in chosen]
+    public = [f.org for f in chosen]
     sig = series[-1]
-    sig.demand = await signals_core.demand(services, quarter)
     est = estimate(series, now, t)
-    public = [signals_core.redact(s, k) for s in series]
     evidence = _evidence(est, now, sig, public[-1], k)
     return StageReport(
         quarter=quarter,

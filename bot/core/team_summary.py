@@ -140,29 +140,41 @@ def _figure(s: Signals, name: str, pct: bool = False) -> str:
     return _pct(value) if pct else str(value)
 
 
-def _cells(cells: dict[str, int], other: int, label: Any) -> str:
+def _cells(cells: dict[str, int], pool: int, label: Any, pool_label: str) -> str:
     top = sorted(((k, n) for k, n in cells.items() if n), key=lambda kv: (-kv[1], kv[0]))[:5]
     shown = [f"{label(k)} {n}" for k, n in top]
-    if other:
-        shown.append(f"other ({other})")
+    if pool:
+        shown.append(f"{pool_label} ({pool})")
     return ", ".join(shown)
 
 
-def signal_lines(s: Signals) -> list[str]:
-    """The readable figures for one team slice (already thresholded by `team_signals`: every
-    cell below K is withheld there, and pooled as "other" only when the pool reaches K)."""
+def participation(s: Signals) -> str:
+    """Reads "5 of 6 (83%)", or "fewer than 5 of 6" for 0 to K-1 answers alike: a count below K next
+    to an example shared by name would say who answered and who did not."""
     base = s.prompted or s.people
-    lines = [f"Response rate: {s.answered} of {base} ({_pct(s.response_rate)})"]
-    themes = _cells(s.themes, s.other.get("themes", 0), lambda k: WORK_KINDS.get(k, k))
+    if "answered" in s.protective:  # withheld so that another team's count stays hidden
+        return f"withheld (of {base})"
+    if "answered" in s.hidden:
+        return f"fewer than {s.min_group} of {base}"
+    return f"{s.answered} of {base} ({_pct(s.response_rate)})"
+
+
+def signal_lines(s: Signals) -> list[str]:
+    """The readable figures for one team slice, as the disclosure-control table publishes them
+    (`team_signals`). They come from answers alone: disclosures count org-wide only."""
+    lines = [f"Response rate: {participation(s)}"]
+    themes = _cells(
+        s.themes, s.other.get("themes", 0), lambda k: WORK_KINDS.get(k, k), "smaller themes"
+    )
     if themes:
         lines.append("Themes: " + themes)
     if s.with_example or "with_example" in s.hidden:
         lines.append(
             f"Sanctioned share: {_figure(s, 'sanctioned_share', True)} (approved "
-            f"{_figure(s, 'approved')}, not approved {_figure(s, 'not_approved')}, disclosed "
-            f"covert {_figure(s, 'covert')})"
+            f"{_figure(s, 'approved')}, not approved {_figure(s, 'not_approved')}, approval "
+            f"unknown {_figure(s, 'approval_unknown')})"
         )
-    gates = _cells(s.gates, s.other.get("gates", 0), lambda g: GATES[g])
+    gates = _cells(s.gates, s.other.get("gates", 0), lambda g: GATES[g], "other gates")
     if gates:
         lines.append("Gates most reported: " + gates)
     lines += [f"({note})" for note in s.withheld]

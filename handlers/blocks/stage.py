@@ -135,10 +135,14 @@ def stage_text(report: StageReport) -> str:
 def _participation(report: StageReport) -> str:
     s = report.signals
     base = s["prompted"] or s["people"]
-    return (
-        f"{quarter_label(report.quarter)} · confidence {report.confidence} · "
-        f"{s['answered']} of {base} answered ({_pct(s['response_rate'])})"
+    answered = (
+        f"answers withheld (of {base})"
+        if "answered" in s["protective"]
+        else f"fewer than {s['min_group']} of {base} answered"  # 0 and 1..K-1 read the same
+        if s["answered"] is None
+        else f"{s['answered']} of {base} answered ({_pct(s['response_rate'])})"
     )
+    return f"{quarter_label(report.quarter)} · confidence {report.confidence} · {answered}"
 
 
 def evidence_button(report: StageReport) -> ButtonElement:

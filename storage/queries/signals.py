@@ -96,6 +96,68 @@ async def answers_by_team(
     return _rows(await session.exec(stmt))
 
 
+async def answers_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]:
+    """The answer counts per quarter and team (the team when answered; None for no team):
+    the cells of the figure table, whose sums are the organisation's figures."""
+    stmt = select(A.quarter, A.team_id, *_answer_columns()).group_by(A.quarter, A.team_id)
+    return _rows(await session.exec(stmt))
+
+
+async def themes_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]:
+    """People with an example per quarter, team and kind of work."""
+    stmt = (
+        select(A.quarter, A.team_id, A.work_kind, func.count().label("people"))
+        .where(EXAMPLE, A.work_kind.is_not(None))  # type: ignore[union-attr]
+        .group_by(A.quarter, A.team_id, A.work_kind)
+    )
+    return _rows(await session.exec(stmt))
+
+
+async def asked_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]:
+    """Who was asked, per quarter and team: everyone sent the prompt (in their team now) and
+    everyone who answered (in the team they answered from), each person once. Counting the
+    answerers in means a response rate never exceeds 100%, whoever joined, left or moved
+    during the campaign."""
+    prompted = (
+        select(
+            Delivery.campaign_id.label("quarter"),  # type: ignore[attr-defined]
+            Person.team_id.label("team_id"),  # type: ignore[union-attr]
+            Delivery.person_id.label("person_id"),  # type: ignore[attr-defined]
+        )
+        .join(Person, Person.id == Delivery.person_id)
+        .where(Delivery.kind == "prompt", Delivery.status == "sent")
+    )
+    answered = select(
+        A.quarter.label("quarter"),  # type: ignore[attr-defined]
+        A.team_id.label("team_id"),  # type: ignore[union-attr]
+        A.person_id.label("person_id"),  # type: ignore[attr-defined]
+    )
+    both = union(prompted, answered).subquery()
+    stmt = select(both.c.quarter, both.c.team_id, func.count().label("asked")).group_by(
+        both.c.quarter, both.c.team_id
+    )
+    return _rows(await session.exec(stmt))
+
+
+async def asked_by_quarter(session: AsyncSession) -> dict[str, int]:
+    """Distinct people asked per quarter, org-wide (see `asked_by_quarter_team`)."""
+    prompted = select(
+        Delivery.campaign_id.label("quarter"),  # type: ignore[attr-defined]
+        Delivery.person_id.label("person_id"),  # type: ignore[attr-defined]
+    ).where(Delivery.kind == "prompt", Delivery.status == "sent")
+    answered = select(A.quarter.label("quarter"), A.person_id.label("person_id"))  # type: ignore[attr-defined]
+    both = union(prompted, answered).subquery()
+    stmt = select(both.c.quarter, func.count()).group_by(both.c.quarter)
+    return {str(q): int(n) for q, n in (await session.exec(stmt)).all()}
+
+
+async def tool_kinds_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
+    stmt = select(D.quarter, D.tool_kind, func.count().label("count")).group_by(
+        D.quarter, D.tool_kind
+    )
+    return _rows(await session.exec(stmt))
+
+
 async def disclosures_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
     stmt = select(D.quarter, *_disclosure_columns()).group_by(D.quarter)
     return _rows(await session.exec(stmt))
@@ -208,6 +270,20 @@ async def demand_by_tool(session: AsyncSession, quarter: str) -> list[dict[str, 
     return [
         {"tool_key": t, "work_kind": w, "tool_kind": k, "count": int(n)}
         for t, w, k, n in (await session.exec(stmt)).all()
+    ]
+
+
+async def demand_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
+    """Disclosed tools outside the approved catalog, per quarter, tool and work kind."""
+    stmt = (
+        select(D.quarter, D.tool_key, D.work_kind, func.count())
+        .outerjoin(ApprovedTool, ApprovedTool.tool_key == D.tool_key)
+        .where(ApprovedTool.tool_key.is_(None))  # type: ignore[union-attr]
+        .group_by(D.quarter, D.tool_key, D.work_kind)
+    )
+    return [
+        {"quarter": q, "tool_key": t, "work_kind": w, "count": int(n)}
+        for q, t, w, n in (await session.exec(stmt)).all()
     ]
 
 

@@ -1,0 +1,222 @@
+"""Every figure published about one quarter, as one table of cells with their linear relations.
+
+The groups are the organisation, each team of at least K people, and "everybody else" (people
+in smaller teams or in none), which is never shown but exists in the relations: the
+organisation is the sum of its teams and of everybody else. Within a group, the answers split
+into those with and without an example, an example's tool is approved, not approved or of
+unknown approval, and it has exactly one kind of work. Obstacles and covert reasons are
+multi-select, so they have no row total; an organisation gate is what answers (obstacles) and
+disclosures (reasons) reported together. Disclosures count org-wide only.
+
+The table is suppressed in two phases (see `bot.core.disclosure_control`): first every answer
+cell, with the organisation's obstacle counts treated as published, so that the teams'
+pattern depends on answers alone; then, with the teams frozen, the disclosure cells, so that a
+team's view is the same whatever its members disclosed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.disclosure_control import BELOW_K, SMALL, Table
+from bot.core.vocabulary import (
+    COVERT_REASON_GATE,
+    GATES,
+    OBSTACLE_GATE,
+    TOOL_KINDS,
+    WORK_KINDS,
+)
+
+APPROVAL = ("approved", "not_approved", "approval_unknown")
+ADDITIVE = ("answered", "with_example", "no_example", *APPROVAL)
+ORG, REST = "org", "rest"
+
+
+def work_key(tool: str, kind: str) -> str:
+    return f"demand.work.{kind}:{tool}"
+
+
+def team_scope(team_id: int) -> str:
+    return f"team{team_id}"
+
+
+@dataclass
+class QuarterData:
+    """The raw counts behind one quarter (all small rows from GROUP BY queries)."""
+
+    quarter: str
+    k: int
+    people: int
+    team_sizes: dict[int, int]
+    answers: dict[int | None, dict[str, Any]] = field(default_factory=dict)
+    themes: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    disclosures: dict[str, Any] | None = None
+    tool_kinds: dict[str, int] = field(default_factory=dict)
+    demand: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def big_teams(self) -> list[int]:
+        return sorted(t for t, n in self.team_sizes.items() if n >= self.k)
+
+    @property
+    def covert(self) -> int:
+        return int((self.disclosures or {}).get("disclosures") or 0)
+
+    @property
+    def disclosures_shown(self) -> bool:
+        """Disclosure figures exist only from K disclosures, in a directory of at least K."""
+        return self.people >= self.k and self.covert >= self.k
+
+
+def sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, int | float) and key != "team_id":
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def _group(t: Table, scope: str, row: dict[str, Any], themes: dict[str, int], shown: bool) -> None:
+    """The cells of one group; `shown` False for everybody else (only in relations)."""
+    opts: dict[str, Any] = {"published": shown}
+    answered = int(row.get("answered") or 0)
+    with_example = int(row.get("with_example") or 0)
+    # A group's participation reads the same for 0 and 1..K-1 (nobody is singled out as the
+    # first to answer); every other count of people is protected from 1 to K-1.
+    t.add(f"{scope}.answered", answered, BELOW_K if shown else SMALL, marginal=True, **opts)
+    t.add(f"{scope}.with_example", with_example, marginal=True, **opts)
+    t.add(f"{scope}.no_example", answered - with_example, published=False)
+    t.sums(f"{scope}.answered", [f"{scope}.with_example", f"{scope}.no_example"])
+    for name in APPROVAL:
+        t.add(f"{scope}.{name}", int(row.get(name) or 0), **opts)
+    t.sums(f"{scope}.with_example", [f"{scope}.{n}" for n in APPROVAL])
+    # Themes and gates are shown as lists of the cells that pass: a 0 reads like "withheld".
+    for kind in WORK_KINDS:
+        t.add(f"{scope}.theme.{kind}", themes.get(kind, 0), BELOW_K, **opts)
+    t.sums(f"{scope}.with_example", [f"{scope}.theme.{k}" for k in WORK_KINDS])
+    for key, gate in OBSTACLE_GATE.items():
+        t.add(f"{scope}.obstacle.{gate}", int(row.get(f"obstacle_{key}") or 0), BELOW_K, **opts)
+    if shown and answered < t.k:
+        t.withhold(c for c in t.cells if c.startswith(f"{scope}.") and t.cells[c].published)
+
+
+def _additive_keys() -> list[str]:
+    return [*ADDITIVE, *(f"theme.{k}" for k in WORK_KINDS), *(f"obstacle.{g}" for g in GATES)]
+
+
+def build_table(d: QuarterData) -> Table:
+    t = Table(d.k)
+    big = d.big_teams
+    org_row = sum_rows(list(d.answers.values()))
+    org_themes: dict[str, int] = {}
+    for themes in d.themes.values():
+        for kind, n in themes.items():
+            org_themes[kind] = org_themes.get(kind, 0) + n
+    _group(t, ORG, org_row, org_themes, True)
+    _org_subsets(t, org_row)
+    scopes = [team_scope(team) for team in big]
+    for team in big:
+        _group(t, team_scope(team), d.answers.get(team, {}), d.themes.get(team, {}), True)
+    outside = [team for team in set(d.answers) | set(d.themes) if team not in big]
+    in_big = sum(d.team_sizes[team] for team in big)
+    if outside or d.people > in_big:
+        rest_row = sum_rows([d.answers[o] for o in outside if o in d.answers])
+        rest_themes: dict[str, int] = {}
+        for other in outside:
+            for kind, n in d.themes.get(other, {}).items():
+                rest_themes[kind] = rest_themes.get(kind, 0) + n
+        _group(t, REST, rest_row, rest_themes, False)
+        scopes.append(REST)
+    for name in _additive_keys():
+        t.sums(f"{ORG}.{name}", [f"{scope}.{name}" for scope in scopes])
+    # Phase 1: answers only; the organisation's obstacles count as published here.
+    t.suppress()
+    for scope in scopes[: len(big)]:
+        _pool(t, f"{scope}.themes_pool", [f"{scope}.theme.{k}" for k in WORK_KINDS])
+        _pool(t, f"{scope}.gates_pool", [f"{scope}.obstacle.{g}" for g in GATES])
+    for key, cell in t.cells.items():
+        if not key.startswith(f"{ORG}."):
+            cell.frozen = True
+    _disclosures(t, d)
+    t.suppress_primary()
+    if d.disclosures_shown:
+        tools = [c for c, cell in t.cells.items() if cell.label == "tool"]
+        _pool(t, "demand.tools_pool", [c for c in tools if c in t.primary])
+    t.suppress_complementary()
+    _pool(t, f"{ORG}.themes_pool", [f"{ORG}.theme.{k}" for k in WORK_KINDS])
+    _pool(t, f"{ORG}.gates_pool", [f"{ORG}.gate.{g}" for g in GATES])
+    return t
+
+
+def _org_subsets(t: Table, row: dict[str, Any]) -> None:
+    """Org-only counts that are subsets of the answers with an example."""
+    for name in ("continues", "measured", "maturity_unknown"):
+        t.add(f"{ORG}.{name}", int(row.get(name) or 0))
+        t.add(f"{ORG}.not_{name}", int(row.get("with_example") or 0) - int(row.get(name) or 0),
+              published=False)  # fmt: skip
+        t.sums(f"{ORG}.with_example", [f"{ORG}.{name}", f"{ORG}.not_{name}"])
+    if int(row.get("answered") or 0) < t.k:
+        t.withhold([f"{ORG}.continues", f"{ORG}.measured", f"{ORG}.maturity_unknown"])
+
+
+def _disclosures(t: Table, d: QuarterData) -> None:
+    """Phase 2: gates (answers + disclosures), and disclosure cells from K disclosures."""
+    row = d.disclosures or {}
+    shown = d.disclosures_shown
+    for gate in GATES:
+        t.cells[f"{ORG}.obstacle.{gate}"].published = False
+        t.cells[f"{ORG}.obstacle.{gate}"].protect = SMALL
+    t.add(f"{ORG}.covert", d.covert, BELOW_K, marginal=True)
+    if not shown:
+        t.withhold([f"{ORG}.covert"])
+    reasons_by_gate: dict[str, list[str]] = {g: [] for g in GATES}
+    if shown:
+        for reason, gate in COVERT_REASON_GATE.items():
+            t.add(f"{ORG}.reason.{reason}", int(row.get(f"reason_{reason}") or 0), BELOW_K)
+            reasons_by_gate[gate].append(f"{ORG}.reason.{reason}")
+    for gate in GATES:
+        value = t.cells[f"{ORG}.obstacle.{gate}"].value
+        value += sum(t.cells[r].value for r in reasons_by_gate[gate])
+        t.add(f"{ORG}.gate.{gate}", value, BELOW_K)
+        t.sums(f"{ORG}.gate.{gate}", [f"{ORG}.obstacle.{gate}", *reasons_by_gate[gate]])
+    if not shown:
+        return
+    kinds = sorted(set(TOOL_KINDS) | set(d.tool_kinds))
+    for kind in kinds:
+        t.add(f"{ORG}.tool_kind.{kind}", d.tool_kinds.get(kind, 0), BELOW_K)
+    t.sums(f"{ORG}.covert", [f"{ORG}.tool_kind.{kind}" for kind in kinds])
+    _demand(t, d)
+
+
+def _demand(t: Table, d: QuarterData) -> None:
+    """Tools outside the approved catalog: per tool, per tool and kind of work; the rest of the
+    disclosures named a catalog tool (never shown)."""
+    tools: dict[str, dict[str, int]] = {}
+    for r in d.demand:
+        tools.setdefault(str(r["tool_key"]), {})[str(r["work_kind"])] = int(r["count"])
+    in_catalog = d.covert - sum(sum(w.values()) for w in tools.values())
+    t.add("demand.catalog", in_catalog, published=False)  # an empty cell singles nobody out
+    for tool, work in sorted(tools.items()):
+        key = f"demand.tool.{tool}"
+        t.add(key, sum(work.values()), BELOW_K, label="tool")
+        kinds = sorted(set(WORK_KINDS) | set(work))
+        for kind in kinds:
+            t.add(work_key(tool, kind), work.get(kind, 0), BELOW_K, label="tool_work")
+        t.sums(key, [work_key(tool, kind) for kind in kinds])
+    t.sums(f"{ORG}.covert", ["demand.catalog", *(f"demand.tool.{tool}" for tool in sorted(tools))])
+
+
+def _pool(t: Table, key: str, parts: list[str]) -> None:
+    """Publish the sum of the withheld `parts` ("smaller themes (n)") only when it reaches K
+    and determines no protected cell."""
+    hidden = [p for p in parts if p in t.withheld]
+    value = sum(t.cells[p].value for p in hidden)
+    if value < t.k:
+        return
+    t.add(key, value, BELOW_K, frozen=True)
+    t.sums(key, hidden)
+    if t.exposed():
+        del t.cells[key]
+        t.relations.pop()
