@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,18 @@ class Settings(BaseSettings):
     # signing secret (or, in Socket Mode, the bot token) if unset. Changing it only invalidates
     # open claim codes.
     hash_key: SecretStr = Field(default=SecretStr(""), alias="LEVERAGE_HASH_KEY")
+    # Microsoft Teams (docs/teams.md): the Azure Bot's app registration. Teams is served on
+    # POST /api/messages when all three are set.
+    teams_app_id: str = Field(default="", alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr = Field(default=SecretStr(""), alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str = Field(default="", alias="TEAMS_TENANT_ID")
+    # Testing seams: where incoming activities' signing keys and outgoing tokens come from.
+    teams_jwks_url: str = Field(default="", alias="TEAMS_JWKS_URL")
+    teams_token_url: str = Field(default="", alias="TEAMS_TOKEN_URL")
+    # Where someone on both Slack and Teams is prompted until they have answered somewhere.
+    default_platform: Literal["slack", "teams"] = Field(
+        default="slack", alias="LEVERAGE_DEFAULT_PLATFORM"
+    )
 
     @field_validator("min_group_size")
     @classmethod
@@ -71,6 +84,11 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         """slack_sdk joins method names onto base_url, which must end in a slash."""
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def teams_configured(self) -> bool:
+        secret = self.teams_app_password.get_secret_value()
+        return bool(self.teams_app_id and secret and self.teams_tenant_id)
 
     @cached_property
     def admins(self) -> frozenset[str]:

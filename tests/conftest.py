@@ -28,6 +28,8 @@ from bot.slack.double import SlackDouble
 from bot.slack.simulator import SlackSender
 from storage.db import Database, async_url
 
+pytest_plugins = ["tests.teams_fixtures"]  # the Bot Connector double and the Teams app
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 ADMIN_ID = "UADMIN"

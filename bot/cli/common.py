@@ -121,8 +121,11 @@ def run_with_services(work: Callable[[Services], Awaitable[T]], *, with_slack: b
                 raise
             if with_slack:
                 from bot.slack.app import wire_slack
+                from bot.teams.hosting import wire_teams
 
-                wire_slack(services)
+                if settings.slack_bot_token.get_secret_value() or not settings.teams_configured:
+                    wire_slack(services)
+                wire_teams(services)  # Teams too, when configured: one outbox, both platforms
             try:
                 return await work(services)
             except Exception as error:

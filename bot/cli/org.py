@@ -33,11 +33,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     importer = org.add_parser(
         "import",
         help="import people from a CSV file",
-        description="CSV header: email,name,team,manager_email[,slack_user_id]. Missing Slack "
-        "IDs are looked up by e-mail (and time zones read) when SLACK_BOT_TOKEN is set and "
-        "Slack answers; a file whose rows all have a slack_user_id imports without Slack. "
-        "Re-importing updates people in place; people no longer in the file are deactivated "
-        "unless --keep-missing is given. A file with any error imports nothing.",
+        description="CSV header: email,name,team,manager_email[,slack_user_id][,aad_object_id]. "
+        "Missing Slack IDs are looked up by e-mail (and time zones read) when SLACK_BOT_TOKEN "
+        "is set and Slack answers; a file whose rows all have a slack_user_id imports without "
+        "Slack. A Teams user without an aad_object_id is matched by e-mail when they install "
+        "the Teams app. Re-importing updates people in place; people no longer in the file are "
+        "deactivated unless --keep-missing is given. A file with any error imports nothing.",
     )
     importer.add_argument("file", type=Path)
     importer.add_argument("--keep-missing", action="store_true", help="do not deactivate anyone")

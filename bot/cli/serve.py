@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import errno
 import logging
+from typing import Any
 
 from bot.cli.common import CliError, open_database, state, translate
 from bot.cli.errors import database_error, is_database_failure, slack_error
@@ -25,9 +26,11 @@ logger = logging.getLogger("leverage.server")
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "serve",
-        help="run the Slack app (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)",
+        help="run the Slack app (HTTP, or Socket Mode when SLACK_APP_TOKEN is set) and Teams",
         description="Serve Slack requests on POST /slack/events and GET /healthz. Socket Mode "
-        "is used when SLACK_APP_TOKEN is set or --socket-mode is given.",
+        "is used when SLACK_APP_TOKEN is set or --socket-mode is given. With TEAMS_APP_ID, "
+        "TEAMS_APP_PASSWORD and TEAMS_TENANT_ID set, Teams is served on POST /api/messages "
+        "too (or alone, without Slack settings).",
     )
     parser.add_argument("--socket-mode", action="store_true", help="connect over Socket Mode")
     parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
@@ -44,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"--port {args.port} is not a port: use 1-65535.")
         settings = settings.model_copy(update={"port": args.port})
     socket_mode = args.socket_mode or bool(settings.slack_app_token.get_secret_value())
-    _check_secrets(settings.slack_bot_token.get_secret_value(), socket_mode, settings)
+    _check_teams(settings)
+    if settings.slack_bot_token.get_secret_value() or not settings.teams_configured:
+        _check_secrets(settings.slack_bot_token.get_secret_value(), socket_mode, settings)
     configure_logging(settings.log_level)
     if state.debug:
         logging.getLogger().setLevel(logging.DEBUG)
@@ -66,7 +71,8 @@ async def _start(services: Services, socket_mode: bool, with_scheduler: bool) ->
         if is_database_failure(error):
             raise database_error(settings.database_url, error) from error
         raise
-    await _check_token(settings)
+    if settings.slack_bot_token.get_secret_value():  # Teams alone has no Slack token
+        await _check_token(settings)
     try:
         await serve(services, socket_mode=socket_mode, with_scheduler=with_scheduler)
     except OSError as error:
@@ -107,3 +113,15 @@ def _check_secrets(bot_token: str, socket_mode: bool, settings: object) -> None:
         missing.append("SLACK_SIGNING_SECRET")
     if missing:
         raise CliError(f"missing configuration: {', '.join(missing)} (see README, Configuration)")
+
+
+def _check_teams(settings: Any) -> None:
+    """Teams is on when its three settings are set; one or two of them is a mistake."""
+    values = {
+        "TEAMS_APP_ID": settings.teams_app_id,
+        "TEAMS_APP_PASSWORD": settings.teams_app_password.get_secret_value(),
+        "TEAMS_TENANT_ID": settings.teams_tenant_id,
+    }
+    missing = [name for name, value in values.items() if not value]
+    if 0 < len(missing) < len(values):
+        raise CliError(f"missing configuration: {', '.join(missing)} (see docs/teams.md)")

@@ -239,6 +239,7 @@ async def save_answer(
     values.update(_identity(ctx, now), has_example=True)
     async with services.db.session() as s:
         await aq.upsert_answer(s, values)
+        await org_queries.note_answered_on(s, ctx.person_id, chat_user_id)
     return ctx.existing is not None
 
 
@@ -285,7 +286,9 @@ async def not_this_quarter(services: Services, chat_user_id: str, campaign_id: s
     ctx = await form_context(services, chat_user_id, campaign_id)
     values = {**_identity(ctx, services.clock()), "has_example": False}
     async with services.db.session() as s:
-        return await aq.insert_if_absent(s, values)
+        recorded = await aq.insert_if_absent(s, values)
+        await org_queries.note_answered_on(s, ctx.person_id, chat_user_id)
+        return recorded
 
 
 async def forget(services: Services, person_id: int) -> int:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core import routing
 from bot.core.ports import (
     DeliveryFailed,
     OutgoingMessage,
@@ -198,13 +199,16 @@ async def run_due_deliveries(
 async def _deliver(
     services: Services, row: Claimed, bucket: TokenBucket, recorder: _Recorder
 ) -> None:
-    skip = _skip_reason(row)
+    messenger = services.messenger
+    assert messenger is not None
+    recipient = routing.recipient_for(
+        row, routing.platforms_of(messenger), services.settings.default_platform
+    )
+    skip = _skip_reason(row, recipient)
     if skip:
         await recorder.add(row, "skipped", status="skipped", error=skip)
         return
-    recipient = Recipient(row.person_id, row.chat_user_id or "", row.name, row.tz)
-    messenger = services.messenger
-    assert messenger is not None
+    assert recipient is not None
     key = delivery_key(row)
     try:
         if row.attempts > 1:
@@ -257,8 +261,8 @@ async def _renew(services: Services, row: Claimed, recorder: _Recorder) -> bool:
     return state == "ok"
 
 
-def _skip_reason(row: Claimed) -> str | None:
-    if not row.active or not row.chat_user_id:
+def _skip_reason(row: Claimed, recipient: Recipient | None) -> str | None:
+    if not row.active or recipient is None:
         return "not in the directory any more"
     if row.kind == "summary":
         return None

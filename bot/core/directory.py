@@ -18,9 +18,11 @@ from bot.core.services import Services
 from storage.queries import org as org_queries
 
 REQUIRED_COLUMNS = ("email", "name", "team", "manager_email")
-OPTIONAL_COLUMNS = ("slack_user_id",)
+OPTIONAL_COLUMNS = ("slack_user_id", "aad_object_id")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+# A Teams user is known by their Entra ID (AAD) object id, a GUID.
+AAD_OBJECT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAX_ERRORS = 50
 
 
@@ -41,6 +43,7 @@ class DirectoryRow:
     manager_email: str | None
     slack_user_id: str | None = None
     tz: str | None = None
+    aad_object_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,15 +129,22 @@ def _row_from_record(
     slack_id = value.get("slack_user_id") or None
     if slack_id and not SLACK_ID.match(slack_id):
         problems.append(f"slack_user_id '{slack_id}' is not a Slack user ID")
+    aad_id = (value.get("aad_object_id") or "").lower() or None
+    if aad_id and not AAD_OBJECT_ID.match(aad_id):
+        problems.append(f"aad_object_id '{aad_id}' is not a Teams (Entra ID) object id")
     if problems:
         errors.append(f"line {line}: " + "; ".join(problems))
         return None
-    return DirectoryRow(line, email, value["name"][:200], value["team"][:200], manager, slack_id)
+    return DirectoryRow(
+        line, email, value["name"][:200], value["team"][:200], manager, slack_id,
+        aad_object_id=aad_id,
+    )  # fmt: skip
 
 
 def _check_cross_references(rows: list[DirectoryRow], errors: list[str]) -> None:
     first_line: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
+    seen_aad: dict[str, int] = {}
     for row in rows:
         if row.email in first_line:
             errors.append(
@@ -149,6 +159,13 @@ def _check_cross_references(rows: list[DirectoryRow], errors: list[str]) -> None
                     f"{seen_ids[row.slack_user_id]}"
                 )
             seen_ids.setdefault(row.slack_user_id, row.line)
+        if row.aad_object_id:
+            if row.aad_object_id in seen_aad:
+                errors.append(
+                    f"line {row.line}: aad_object_id {row.aad_object_id} also on line "
+                    f"{seen_aad[row.aad_object_id]}"
+                )
+            seen_aad.setdefault(row.aad_object_id, row.line)
     for row in rows:
         if row.manager_email == row.email:
             errors.append(f"line {row.line}: {row.email} is their own manager")

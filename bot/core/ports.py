@@ -1,6 +1,7 @@
 """What the core needs from a chat platform, described without naming one.
 
-Slack implements these in `bot.slack`; a Teams adapter would implement the same protocols.
+Slack implements these in `bot.slack`, Teams in `bot.teams`; `bot.core.routing` picks one per
+recipient.
 Messages are neutral descriptions (what to say), and the adapter decides how it looks.
 """
 
@@ -13,10 +14,18 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Recipient:
+    """Who to message, and where: `chat_user_id` is the person's id on `platform`.
+
+    `elsewhere` lists (platform, id) pairs where the person is also reachable, so that a
+    reconciliation can look for an earlier send on every platform, not just today's choice.
+    """
+
     person_id: int
     chat_user_id: str
     name: str
     tz: str | None = None
+    platform: str = "slack"
+    elsewhere: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

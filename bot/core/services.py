@@ -42,7 +42,7 @@ class Services:
         return hmac.new(self._hash_key(), value.encode(), hashlib.sha256).hexdigest()
 
     def _hash_key(self) -> bytes:
-        """`LEVERAGE_HASH_KEY`, else a key derived from a Slack secret this install already has.
+        """`LEVERAGE_HASH_KEY`, else a key derived from a secret this install already has.
 
         Never a constant: a public key would let anyone who sees a form's nonce compute its
         claim code. Rotating the secret it derives from only invalidates open claim codes.
@@ -52,6 +52,7 @@ class Services:
             ("explicit", settings.hash_key),
             ("signing-secret", settings.slack_signing_secret),
             ("bot-token", settings.slack_bot_token),
+            ("teams-app-password", settings.teams_app_password),
         ):
             if secret.get_secret_value():
                 return f"{label}:{secret.get_secret_value()}".encode()

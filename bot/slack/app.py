@@ -68,7 +68,7 @@ def create_bolt_app(
 
 
 def create_web_app(
-    services: Services, bolt_app: AsyncApp, *, serve_events: bool = True
+    services: Services, bolt_app: AsyncApp | None, *, serve_events: bool = True
 ) -> web.Application:
     """One aiohttp app: Slack's Request URL (HTTP mode only) plus a health route."""
 
@@ -91,6 +91,7 @@ def create_web_app(
     async def act(body: str, query: str, headers: dict[str, str]) -> web.Response:
         if not await _first_time(gate, headers):
             return web.Response(status=200)  # a replay: already acted on, so do nothing
+        assert bolt_app is not None  # the route exists only with a Bolt app
         try:
             bolt_request = AsyncBoltRequest(body=body, query=query, headers=dict(headers.items()))
             bolt_response = await bolt_app.async_dispatch(bolt_request)
@@ -105,7 +106,7 @@ def create_web_app(
         return web.json_response({"status": "degraded", "database": "down"}, status=503)
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    if serve_events:
+    if serve_events and bolt_app is not None:
         gate = RequestGate(services, services.settings.slack_signing_secret.get_secret_value())
         background = Background()
         web_app.router.add_post(EVENTS_PATH, slack_events)

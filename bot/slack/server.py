@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
+from bot.teams.hosting import mount_teams
 
 logger = logging.getLogger("leverage.server")
 BACKLOG = 1024
@@ -25,10 +26,12 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
     """Serve until SIGINT/SIGTERM; migrations run first so a new install needs no extra step."""
     settings = services.settings
     await services.db.migrate()
-    bolt_app = create_bolt_app(services, socket_mode=socket_mode)
-    web_app = create_web_app(services, bolt_app, serve_events=not socket_mode)
+    slack_on = bool(settings.slack_bot_token.get_secret_value())  # else Teams alone
+    bolt_app = create_bolt_app(services, socket_mode=socket_mode) if slack_on else None
+    web_app = create_web_app(services, bolt_app, serve_events=slack_on and not socket_mode)
+    mount_teams(services, web_app)  # POST /api/messages when Teams is configured
     socket_handler = None
-    if socket_mode:
+    if socket_mode and bolt_app is not None:
         from bot.slack.client import ProxiedSocketModeHandler  # honours NO_PROXY
 
         socket_handler = ProxiedSocketModeHandler(

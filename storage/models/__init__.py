@@ -13,6 +13,7 @@ from storage.models.disclosures import (
 from storage.models.facts import FactChange, OrgFact
 from storage.models.org import Person, Team
 from storage.models.replay import SeenRequest
+from storage.models.teams import TeamsConversation, TeamsSent
 
 __all__ = [
     "Answer",
@@ -31,4 +32,6 @@ __all__ = [
     "SeenRequest",
     "SubmissionGuard",
     "Team",
+    "TeamsConversation",
+    "TeamsSent",
 ]

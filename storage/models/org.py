@@ -16,7 +16,7 @@ class Team(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """One employee. Email is the natural key for imports; Slack ID is filled in when known."""
+    """One employee. Email is the natural key for imports; chat IDs are filled in when known."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)
@@ -24,6 +24,10 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     slack_user_id: str | None = Field(default=None, unique=True, max_length=32)
+    # Microsoft Teams: the person's Entra ID (AAD) object id, a GUID.
+    aad_object_id: str | None = Field(default=None, unique=True, max_length=36)
+    # "slack" or "teams": where the person last answered, so they are prompted there only.
+    last_platform: str | None = Field(default=None, max_length=16)
     tz: str | None = Field(default=None, max_length=64)
     active: bool = Field(default=True)
     updated_at: datetime = Field(

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Answer, Campaign, Delivery, Person
+from storage.models import Answer, Campaign, Delivery, Person, TeamsConversation
 
 CHUNK = 1000
 OPTOUT = "optout"  # marker row: the person asked for no more reminders in this campaign
@@ -27,6 +27,17 @@ C: Any = Campaign
 P: Any = Person
 A: Any = Answer
 D2: Any = aliased(Delivery)
+T: Any = TeamsConversation
+
+
+def _on_teams() -> Any:
+    """The person can be messaged in Teams: they installed the app (a conversation is known)."""
+    return exists().where(T.aad_object_id == P.aad_object_id)
+
+
+def _reachable() -> Any:
+    """Known to at least one chat platform the bot can write to."""
+    return or_(P.slack_user_id.is_not(None), _on_teams())
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,10 @@ class Claimed:
     opens_at: datetime
     closes_at: datetime
     answered: bool
+    # Teams: the person's id there, whether a conversation is known, where they answered last.
+    aad_object_id: str | None = None
+    on_teams: bool = False
+    last_platform: str | None = None
     claimed_at: datetime | None = None  # set by the claimer: when this worker took the lease
 
 
@@ -84,7 +99,7 @@ async def insert_campaign_if_absent(session: AsyncSession, values: dict[str, Any
 
 async def reachable_people(session: AsyncSession) -> list[tuple[int, str | None]]:
     """(person id, tz) of everyone who can be asked: active and known to the chat platform."""
-    stmt = select(P.id, P.tz).where(P.active, P.slack_user_id.is_not(None))
+    stmt = select(P.id, P.tz).where(P.active, _reachable())
     return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[call-overload,attr-defined]
 
 
@@ -93,7 +108,7 @@ async def unprompted_people(
 ) -> list[tuple[int, str | None]]:
     """Reachable people with no prompt row in the campaign yet (joined since it opened)."""
     prompted = select(D.person_id).where(D.campaign_id == campaign_id, D.kind == "prompt")
-    stmt = select(P.id, P.tz).where(P.active, P.slack_user_id.is_not(None), P.id.not_in(prompted))
+    stmt = select(P.id, P.tz).where(P.active, _reachable(), P.id.not_in(prompted))
     return [(int(i), tz) for i, tz in (await session.exec(stmt)).all()]  # type: ignore[call-overload,attr-defined]
 
 
@@ -151,7 +166,7 @@ async def reminder_candidates(
     reminded = select(D.person_id).where(D.campaign_id == campaign_id, D.kind.in_([kind, OPTOUT]))
     stmt = select(P.id).where(
         P.active,
-        P.slack_user_id.is_not(None),
+        _reachable(),
         P.id.in_(prompted),
         P.id.in_(previous),
         P.id.not_in(answered),
@@ -262,6 +277,7 @@ async def _claimed_context(session: AsyncSession, ids: list[int]) -> list[Claime
             D.id, D.campaign_id, D.person_id, D.kind, D.attempts,
             P.slack_user_id, P.name, P.tz, P.active,
             C.status, C.opens_at, C.closes_at, answered.label("answered"),
+            P.aad_object_id, _on_teams().label("on_teams"), P.last_platform,
         )
         .join(Person, P.id == D.person_id)
         .join(Campaign, C.id == D.campaign_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,11 +12,32 @@ from storage.models import Person, Team
 from storage.types import utcnow
 
 
-async def person_by_slack_id(session: AsyncSession, slack_user_id: str) -> Person | None:
+async def person_by_chat_id(session: AsyncSession, chat_user_id: str) -> Person | None:
+    """The active person behind a chat user: a Slack user ID or a Teams `aad_object_id`.
+
+    The two never collide (a Teams id is a GUID, a Slack id is not), so one look-up serves
+    both platforms and the core stays platform-blind.
+    """
     result = await session.exec(
-        select(Person).where(Person.slack_user_id == slack_user_id, col(Person.active))
+        select(Person).where(
+            or_(
+                col(Person.slack_user_id) == chat_user_id,
+                col(Person.aad_object_id) == chat_user_id,
+            ),
+            col(Person.active),
+        )
     )
     return result.first()
+
+
+person_by_slack_id = person_by_chat_id  # the name the core's callers use
+
+
+async def note_answered_on(session: AsyncSession, person_id: int, chat_user_id: str) -> None:
+    """Remember the platform the person answered on, so the next prompt goes there only."""
+    platform = case((Person.aad_object_id == chat_user_id, "teams"), else_="slack")  # type: ignore[arg-type]
+    stmt = update(Person).where(col(Person.id) == person_id).values(last_platform=platform)
+    await session.exec(stmt)  # type: ignore[call-overload]
 
 
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
@@ -91,6 +112,18 @@ async def _release_chat_ids(
     await session.flush()
 
 
+async def _release_aad_ids(
+    session: AsyncSession, people: dict[str, Person], wanted: dict[str, str]
+) -> None:
+    """The same for Teams ids: free an `aad_object_id` the file moves (to or from someone)."""
+    owner = {aad: email for email, aad in wanted.items()}
+    for email, person in people.items():
+        held = person.aad_object_id
+        if held and (wanted.get(email, held) != held or owner.get(held, email) != email):
+            person.aad_object_id = None
+    await session.flush()
+
+
 async def apply_directory(
     session: AsyncSession, rows: list[Any], deactivate_missing: bool
 ) -> tuple[int, int, int, int]:
@@ -100,6 +133,8 @@ async def apply_directory(
     await _release_chat_ids(
         session, people, {r.email: r.slack_user_id for r in rows if r.slack_user_id}
     )
+    aad_ids = {r.email: r.aad_object_id for r in rows if getattr(r, "aad_object_id", None)}
+    await _release_aad_ids(session, people, aad_ids)
     created = updated = 0
     now = utcnow()
     for row in rows:
@@ -119,6 +154,8 @@ async def apply_directory(
         )
         if row.slack_user_id:
             person.slack_user_id = row.slack_user_id
+        if getattr(row, "aad_object_id", None):
+            person.aad_object_id = row.aad_object_id
         if row.tz:
             person.tz = row.tz
     await session.flush()
