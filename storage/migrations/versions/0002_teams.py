@@ -1,7 +1,7 @@
 """teams: the directory's aad_object_id and last platform, conversation references, sent journal
 
 Revision ID: 0002_teams
-Revises: 0002_privacy_edges
+Revises: 0002_perf
 Create Date: 2026-11-29 16:40:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0002_teams'
-down_revision: str | None = '0002_privacy_edges'
+down_revision: str | None = '0002_perf'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
