@@ -7,8 +7,6 @@ whoever runs the CLI is treated as an admin, because they already hold the datab
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from typing import Any
@@ -17,6 +15,7 @@ from bot.cli.common import CliError, run_with_services
 from bot.core import disclosure_reports as reports
 from bot.core import disclosures
 from bot.core.services import Services
+from bot.core.spreadsheet import write_csv
 
 AUTHOR = "cli"
 
@@ -88,10 +87,9 @@ async def _export(services: Services, quarter: str, fmt: str) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    fields = ["id", "quarter", "tool", "tool_kind", "work_kind", "frequency", "data_class"]
-    writer = csv.DictWriter(out, fieldnames=[*fields, "reasons", "make_it_easy"])
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "reasons": ";".join(row["reasons"])})
-    return out.getvalue()
+    """No id column: an id would join free text to its entry in `disclosures list`."""
+    fields = ["quarter", "tool", "tool_kind", "work_kind", "frequency", "data_class"]
+    return write_csv(
+        [*fields, "reasons", "make_it_easy"],
+        ({**row, "reasons": ";".join(row["reasons"])} for row in rows),
+    )

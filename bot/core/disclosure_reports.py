@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core import quarters
+from bot.core import quarters, tool_names
 from bot.core.disclosures import InvalidDisclosure
 from bot.core.services import Services
 from bot.core.signals import suppress_cells
@@ -143,11 +143,17 @@ async def demand(services: Services, quarter: str | None = None) -> list[Demand]
         if await q.quarter_count(session, scope) < services.min_group_size:
             return None
         rows = await q.unapproved_demand(session, scope)
-        labels = await q.tool_labels(session, sorted({k for k, _, _ in rows}))
+        spellings = await q.tool_spellings(session, sorted({k for k, _, _ in rows}))
         scrub = Scrubber(await q.directory_names(session))
+    # Counted and named per tool (aliases folded, `bot.core.tool_names`), never as one typed it.
+    typed: dict[str, list[tuple[str, int]]] = {}
+    for key, spelling, n in spellings:
+        typed.setdefault(tool_names.canonical_key(key), []).append((spelling, n))
     by_tool: dict[str, Demand] = {}
-    for key, work_kind, count in rows:
-        item = by_tool.setdefault(key, Demand(scrub.tool(labels.get(key, key)), 0, {}))
+    for stored_key, work_kind, count in rows:
+        key = tool_names.canonical_key(stored_key)
+        label = scrub.tool(tool_names.label(key, typed.get(key, [])))
+        item = by_tool.setdefault(key, Demand(label, 0, {}))
         item.count += count
         item.work_kinds[work_kind] = item.work_kinds.get(work_kind, 0) + count
     return _demand_cells(list(by_tool.values()), services.min_group_size)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core import quarters
 from bot.core.services import Services
+from bot.core.tool_names import tool_key
 from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
 from storage.models import Disclosure, DisclosureContact, DisclosureReply
 from storage.queries import disclosures as q
@@ -135,11 +136,6 @@ def validate(raw: RawDisclosure) -> DisclosureForm:
         make_it_easy=easy or None,
         contact_ok=raw.contact_ok,
     )
-
-
-def tool_key(name: str) -> str:
-    """Normalised tool name, so "ChatGPT", "chat-gpt " and "Chat GPT" count as one tool."""
-    return re.sub(r"[^a-z0-9]+", "", name.lower())[:200] or "unnamed"
 
 
 # ---------------------------------------------------------------- claim codes

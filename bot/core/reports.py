@@ -7,7 +7,6 @@ so it can be drawn in a worker thread while the bot keeps answering Slack.
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.signals import org_signals
+from bot.core.spreadsheet import write_csv
 from bot.core.stage import STAGE_NAMES, StageReport, assess, load_thresholds, stage_history
 from bot.core.vocabulary import GATES
 
@@ -141,9 +141,4 @@ async def export_signals(services: Any, fmt: str) -> str:
     rows = [_row(s, stages.get(q)) for q, s in series.items()]
     if fmt == "json":
         return json.dumps({"quarters": rows}, indent=2)
-    buffer = io.StringIO()
-    fields = list(rows[0]) if rows else ["quarter", "stage"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(list(rows[0]) if rows else ["quarter", "stage"], rows)

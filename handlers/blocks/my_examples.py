@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.answers import MyHistory
 from bot.core.vocabulary import ESTABLISHMENT, WORK_KINDS
+from bot.slack.mrkdwn import user_text
 from handlers import ids
 from storage.models import Answer
 
@@ -46,17 +47,13 @@ def _current(history: MyHistory) -> list[Block]:
     return blocks
 
 
-def _escape(text: str) -> str:
-    """A person's words are shown, never interpreted: no @channel pings, no fake links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _line(answer: Answer) -> str:
     if not answer.has_example:
         return f"*{answer.quarter}*: not this quarter"
-    example = _escape((answer.example or "").replace("\n", " "))
+    example = (answer.example or "").replace("\n", " ")
     if len(example) > EXCERPT:
         example = example[: EXCERPT - 1] + "…"
+    example = user_text(example)  # shown, never interpreted: no pings, links or formatting
     kind = WORK_KINDS.get(answer.work_kind or "", "Other")
     level = ESTABLISHMENT.get(answer.establishment or "", "")
     return f"*{answer.quarter}* · {kind} · {level}\n>{example}"

@@ -34,8 +34,8 @@ from bot.core.stage_text import (
     stage_title,
 )
 from bot.core.vocabulary import GATES, WORK_KINDS
+from bot.slack.mrkdwn import escape, user_text
 from handlers import ids
-from handlers.blocks.team_summary import escape
 
 LIMIT = 2900
 MARK = {True: ":white_check_mark:", False: ":x:", None: ":grey_question:"}
@@ -187,7 +187,7 @@ def _signals(report: StageReport) -> str:
     ]
     if obstacles:
         lines.append("Obstacles reported: " + ", ".join(f"{GATES[g]} {n}" for n, g in obstacles))
-    demand = [f"{escape(str(d['tool']))} ({d['count']})" for d in (s.get("demand") or [])[:5]]
+    demand = [f"{user_text(str(d['tool']))} ({d['count']})" for d in (s.get("demand") or [])[:5]]
     if demand:
         lines.append("Asked for outside the approved catalog: " + ", ".join(demand))
     lines += [f"_({escape(note)})_" for note in s.get("withheld") or []]

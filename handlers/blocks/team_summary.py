@@ -11,19 +11,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.team_summary import TeamSummary, team_lines
+from bot.slack.mrkdwn import escape, user_text
 
 MAX_TEAMS = 40  # well inside Slack's 50 blocks per message
 SECTION_LIMIT = 2900
 
 
 def team_summary_text(summary: TeamSummary) -> str:
-    """The notification / fallback text: the same content as the blocks, plain."""
-    return summary.text[:SECTION_LIMIT]
-
-
-def escape(text: str) -> str:
-    """People's own words must never ping or link anyone: Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """The notification / fallback text: the same content as the blocks, plain. Slack reads
+    `text` as mrkdwn too, so people's words are made inert here as well."""
+    return user_text(summary.text[:SECTION_LIMIT])
 
 
 def _section(text: str) -> SectionBlock:
@@ -36,7 +33,7 @@ def team_summary_blocks(summary: TeamSummary) -> list[Block]:
         blocks.append(_section(summary.note))
     for piece in summary.teams[:MAX_TEAMS]:
         head, _, body = team_lines(piece).partition("\n")
-        blocks.append(_section(f"*{escape(head)}*\n{escape(body)}"))
+        blocks.append(_section(f"*{escape(head)}*\n{user_text(body)}"))
     if len(summary.teams) > MAX_TEAMS:
         blocks.append(_section(f"…and {len(summary.teams) - MAX_TEAMS} more teams."))
     blocks.append(

@@ -12,6 +12,7 @@ from bot.core import disclosure_reports as reports
 from bot.core import disclosures, quarters
 from bot.core.disclosures import ClaimAnswer, InvalidDisclosure, NotFound
 from bot.core.services import Services
+from bot.slack.mrkdwn import quote
 from handlers.actions.disclosure import open_modal
 from handlers.blocks.disclosure_form import disclosure_modal
 from handlers.context import services_of
@@ -66,11 +67,11 @@ async def _check(services: Services, code: str) -> str:
 def render_answer(answer: ClaimAnswer) -> str:
     lines = [f"*Your disclosure ({answer.quarter})*"]
     if answer.replies:
-        lines += ["Answers from the admins:", *(f"> {r}" for r in answer.replies)]
+        lines += ["Answers from the admins:", *(quote(r) for r in answer.replies)]
     else:
         lines.append("No reply yet. Thank you for your patience; please check again later.")
     if answer.note:
-        lines += [f"*You said, we did ({answer.quarter}):*", answer.note]
+        lines += [f"*You said, we did ({answer.quarter}):*", quote(answer.note)]
     return "\n".join(lines)
 
 

@@ -203,16 +203,18 @@ async def unapproved_demand(
     return [(str(k), str(w), int(n)) for k, w, n in result.all()]
 
 
-async def tool_labels(session: AsyncSession, tool_keys: list[str]) -> dict[str, str]:
-    """A readable label per tool key (the shortest spelling people used)."""
+async def tool_spellings(
+    session: AsyncSession, tool_keys: list[str]
+) -> list[tuple[str, str, int]]:
+    """(tool_key, spelling, how many used it): to name a tool by what most people typed."""
     if not tool_keys:
-        return {}
+        return []
     result = await session.execute(
-        select(Disclosure.tool_key, func.min(Disclosure.tool))
+        select(Disclosure.tool_key, Disclosure.tool, func.count())
         .where(Disclosure.tool_key.in_(tool_keys))  # type: ignore[attr-defined]
-        .group_by(Disclosure.tool_key)
+        .group_by(Disclosure.tool_key, Disclosure.tool)
     )
-    return {str(k): str(label) for k, label in result.all()}
+    return [(str(k), str(t), int(n)) for k, t, n in result.all()]
 
 
 # ---------------------------------------------------------------- admin views
