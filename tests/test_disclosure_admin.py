@@ -175,7 +175,7 @@ async def test_cli_export_refuses_below_k_then_exports_scrubbed_json(
     assert len(rows) == 5 and "boss@example.com" not in json.dumps(rows)
     assert all("id" not in row for row in rows)  # A1: free text cannot be joined to an entry
     assert await asyncio.to_thread(run, "list", "--quarter", quarter) == 0
-    ident = re.findall(r"`([0-9a-f]+)`", capsys.readouterr().out)[0]
+    ident = re.findall(r"`([0-9A-Z]{4}-[0-9A-Z]{4})`", capsys.readouterr().out)[0]
     assert await asyncio.to_thread(run, "reply", ident, "We", "hear", "you") == 0
     assert await asyncio.to_thread(run, "note", quarter, "Licences", "bought") == 0
     assert await asyncio.to_thread(run, "approve-tool", "More0") == 0

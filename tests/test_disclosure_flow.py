@@ -193,7 +193,7 @@ async def test_admin_reply_to_unknown_id_and_empty_text(
     sender: SlackSender, slack: SlackDouble
 ) -> None:
     await sender.command(ids.DISCLOSE_COMMAND, "admin reply nope hello", user_id=ADMIN_ID)
-    assert "no disclosure with that ID" in await ephemeral_reply(slack, 0)
+    assert "no disclosure with that reference" in await ephemeral_reply(slack, 0)
     await sender.command(ids.DISCLOSE_COMMAND, "admin note", user_id=ADMIN_ID)
     assert "empty" in await ephemeral_reply(slack, 1)
 

@@ -26,10 +26,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
-    listing = sub.add_parser("list", help="counts, themes and reply IDs for a quarter")
+    listing = sub.add_parser("list", help="counts, themes and reply references for a quarter")
     listing.add_argument("--quarter", help="e.g. 2026Q4 (default: the current quarter)")
     reply = sub.add_parser("reply", help="answer one disclosure (read with its claim code)")
-    reply.add_argument("id")
+    reply.add_argument("id", metavar="REF", help="the reference from `list`, e.g. K7QF-M2XD")
     reply.add_argument("text", nargs="+")
     note = sub.add_parser("note", help='publish the quarter\'s "you said, we did" note')
     note.add_argument("quarter")
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     except disclosures.InvalidDisclosure as invalid:
         raise CliError(" ".join(invalid.errors.values())) from invalid
     except disclosures.NotFound as missing:
-        raise CliError(f"no disclosure with id {missing}") from missing
+        raise CliError(f"no disclosure with reference {missing}") from missing
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
 

@@ -4,6 +4,9 @@ The rules, in one place so every surface (Slack, CLI, exports) applies the same 
 - counts are org-wide, or per team only for teams that have at least K active people now;
 - individual entries (needed to reply) appear only once the quarter holds at least K
   disclosures, without team and without free text, so no one can be picked out as they arrive;
+  each under a short reference (a keyed code, never the id), in a fresh random order at every
+  reading, and naming only kinds and reasons whose counts are shown (the rest read "other"),
+  so the list agrees with K and its order joins nothing (not the export, not an earlier list);
 - free text ("what would make it easy", tool names) appears only in admin exports, org-wide,
   only when the quarter holds at least K disclosures, and scrubbed of e-mail addresses, chat
   mentions and names from the directory.
@@ -11,11 +14,14 @@ The rules, in one place so every surface (Slack, CLI, exports) applies the same 
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core import quarters, tool_names
-from bot.core.disclosures import InvalidDisclosure
+from bot.core.disclosures import InvalidDisclosure, reference
 from bot.core.services import Services
 from bot.core.signals import suppress_cells
 from bot.core.vocabulary import COVERT_REASONS, TOOL_KINDS, WORK_KINDS
@@ -27,15 +33,22 @@ USER_ID = re.compile(r"\b[UW][A-Z0-9]{6,}\b")
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
+OTHER = "other"
+
+
 @dataclass
 class Entry:
-    """One disclosure as admins see it in Slack: enough to reply, nothing that places it."""
+    """One disclosure as admins see it in Slack: enough to reply, nothing that places it.
 
-    id: str
+    `ref` is what admins type to reply (`ABCD-EFGH`); `other_reasons` says that some of its
+    reasons are among those whose counts are withheld."""
+
+    ref: str
     tool_kind: str
     work_kind: str
     reasons: list[str]
     replied: bool
+    other_reasons: bool = False
 
 
 @dataclass
@@ -115,21 +128,40 @@ async def overview(services: Services, quarter: str) -> Overview:
             return result  # below K disclosures nothing is shown, not even a reason count
         reasons = await q.reason_counts(session, quarter)
         tool_kinds = await q.counts_by(session, quarter, "tool_kind")
+        work_kinds = await q.counts_by(session, quarter, "work_kind")
         teams = await q.team_counts(session, quarter, k)
         replied = await q.replied_ids(session, quarter)
         rows = await q.quarter_disclosures(session, quarter)
-    result.entries = [_entry(row, replied) for row in rows]
     result.reasons, result.other_reasons, cut_reasons = suppress_cells(reasons, k)
     result.tool_kinds, result.other_tool_kinds, cut_kinds = suppress_cells(tool_kinds, k)
+    shown_work = suppress_cells(work_kinds, k)[0]
     result.teams = [(name, n) for name, n in teams if n >= k]
     result.cells_withheld = cut_reasons or cut_kinds or len(result.teams) < len(teams)
+    shown = _Shown(set(result.reasons), set(result.tool_kinds), set(shown_work))
+    result.entries = [_entry(services, row, replied, shown) for row in rows]
+    secrets.SystemRandom().shuffle(result.entries)  # a new order at every reading
     return result
 
 
-def _entry(row: object, replied: set[str]) -> Entry:
+@dataclass(frozen=True)
+class _Shown:
+    reasons: set[str]
+    tool_kinds: set[str]
+    work_kinds: set[str]
+
+
+def _entry(services: Services, row: Any, replied: set[str], shown: _Shown) -> Entry:
+    """Kinds and reasons whose counts are withheld read "other": an entry must not spell out
+    what the counts above it hide."""
     reasons = [r for r in COVERT_REASONS if getattr(row, f"reason_{r}")]
-    ident = str(row.id)  # type: ignore[attr-defined]
-    return Entry(ident, row.tool_kind, row.work_kind, reasons, ident in replied)  # type: ignore[attr-defined]
+    return Entry(
+        reference(services, str(row.id)),
+        row.tool_kind if row.tool_kind in shown.tool_kinds else OTHER,
+        row.work_kind if row.work_kind in shown.work_kinds else OTHER,
+        [r for r in reasons if r in shown.reasons],
+        str(row.id) in replied,
+        other_reasons=any(r not in shown.reasons for r in reasons),
+    )
 
 
 async def demand(services: Services, quarter: str | None = None) -> list[Demand] | None:
@@ -181,8 +213,9 @@ async def export(services: Services, quarter: str) -> list[dict[str, object]] | 
             return None
         rows = await q.quarter_disclosures(session, quarter)
         scrub = Scrubber(await q.directory_names(session))
-    # No `id`: admins reply from `admin list`; an id here would join free text to its entry.
-    return [
+    # No `id` and no reference: admins reply from `admin list`; either here would join free
+    # text to its entry. Sorted by what the rows say, so the order carries no other information.
+    exported: list[dict[str, object]] = [
         {
             "quarter": row.quarter,
             "tool": scrub.tool(row.tool),
@@ -195,6 +228,7 @@ async def export(services: Services, quarter: str) -> list[dict[str, object]] | 
         }
         for row in rows
     ]
+    return sorted(exported, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
 
 
 # ---------------------------------------------------------------- plain-text renderings
@@ -225,9 +259,10 @@ def render_overview(view: Overview, max_entries: int = 40) -> str:
         lines.append(f"(Counts below {view.min_group} are withheld.)")
     for entry in view.entries[:max_entries]:
         mark = "replied" if entry.replied else "no reply yet"
-        reasons = "; ".join(_label(r) for r in entry.reasons)
+        named = [_label(r) for r in entry.reasons] + (["other"] if entry.other_reasons else [])
         lines.append(
-            f"`{entry.id}` {_label(entry.tool_kind)}, {_label(entry.work_kind)}: {reasons} ({mark})"
+            f"`{entry.ref}` {_label(entry.tool_kind)}, {_label(entry.work_kind)}: "
+            f"{'; '.join(named)} ({mark})"
         )
     if len(view.entries) > max_entries:
         lines.append(f"…and {len(view.entries) - max_entries} more (see the CLI).")

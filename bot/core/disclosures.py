@@ -16,6 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +33,7 @@ EASY_MAX = 2000
 REPLY_MAX = 3000
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 12
+REF_LENGTH = 8
 GUARD_DAYS = 2
 # Tables whose physical layout must not keep arrival order (see `Database.erase_traces`).
 ANONYMOUS_TABLES = ("disclosure",)
@@ -165,6 +167,31 @@ def claim_hash(services: Services, code: str) -> str:
     return services.keyed_hash("code:" + normalise_code(code))
 
 
+def reference(services: Services, disclosure_id: str) -> str:
+    """A short code for one disclosure (`ABCD-EFGH`) that admins see and reply with.
+
+    Keyed, so it reveals nothing about the row, not even its id, and no order; stable, so a
+    reference read today still works next week.
+    """
+    number = int(services.keyed_hash("ref:" + disclosure_id)[:12], 16)
+    chars = [CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(REF_LENGTH)]
+    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+async def _resolve(services: Services, session: Any, given: str) -> str | None:
+    """The disclosure behind a reference (or, still accepted, a full id)."""
+    wanted = given.strip().lower()
+    if re.fullmatch(r"[0-9a-f]{32}", wanted):
+        return wanted if await q.disclosure_by_id(session, wanted) is not None else None
+    code = normalise_code(given)
+    if len(code) != REF_LENGTH:
+        return None
+    for ident in await q.all_ids(session):
+        if normalise_code(reference(services, ident)) == code:
+            return ident
+    return None
+
+
 # ---------------------------------------------------------------- submission
 
 
@@ -274,17 +301,18 @@ def _body(text: str) -> str:
     return body
 
 
-async def reply(services: Services, disclosure_id: str, body: str, author: str) -> bool:
-    """An admin's answer, readable by whoever holds the disclosure's claim code.
+async def reply(services: Services, disclosure_ref: str, body: str, author: str) -> bool:
+    """An admin's answer, readable by whoever holds the disclosure's claim code; the
+    disclosure is named by its reference from the admin list (or its id).
 
     Idempotent: the same text sent again for the same disclosure (a double click, a retried
     command) is stored once; returns False when it was already there.
     """
     text = _body(body)
-    ident = disclosure_id.strip().lower()
     async with services.db.session() as session:
-        if await q.disclosure_by_id(session, ident) is None:
-            raise NotFound(disclosure_id)
+        ident = await _resolve(services, session, disclosure_ref)
+        if ident is None:
+            raise NotFound(disclosure_ref)
         if text in {r.body for r in await q.replies_for(session, ident)}:
             return False
         await q.add_reply(session, DisclosureReply(disclosure_id=ident, body=text, author=author))

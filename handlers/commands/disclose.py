@@ -25,7 +25,7 @@ HELP = (
     "\u2022 `/ai-disclose help` shows this."
 )
 ADMIN_HELP = (
-    "Admin: `admin list [QUARTER]` \u00b7 `admin reply ID TEXT` \u00b7 "
+    "Admin: `admin list [QUARTER]` \u00b7 `admin reply REF TEXT` \u00b7 "
     "`admin note [QUARTER] TEXT` \u00b7 `admin approve TOOL` \u00b7 `admin demand`"
 )
 NOT_FOUND = (
@@ -84,7 +84,7 @@ async def _admin(services: Services, text: str, user_id: str) -> str:
     except InvalidDisclosure as invalid:
         return " ".join(invalid.errors.values())
     except NotFound:
-        return "There is no disclosure with that ID. `admin list` shows the IDs."
+        return "There is no disclosure with that reference. `admin list` shows them."
 
 
 async def _admin_action(services: Services, action: str, rest: str, user_id: str) -> str:

@@ -151,6 +151,11 @@ async def disclosure_by_id(session: AsyncSession, disclosure_id: str) -> Disclos
     return await session.get(Disclosure, disclosure_id)
 
 
+async def all_ids(session: AsyncSession) -> list[str]:
+    """Every disclosure id: to find the one behind an admin's short reference."""
+    return [str(i) for i in (await session.execute(select(Disclosure.id))).scalars().all()]
+
+
 async def replies_for(session: AsyncSession, disclosure_id: str) -> list[DisclosureReply]:
     result = await session.execute(
         select(DisclosureReply)
@@ -203,9 +208,7 @@ async def unapproved_demand(
     return [(str(k), str(w), int(n)) for k, w, n in result.all()]
 
 
-async def tool_spellings(
-    session: AsyncSession, tool_keys: list[str]
-) -> list[tuple[str, str, int]]:
+async def tool_spellings(session: AsyncSession, tool_keys: list[str]) -> list[tuple[str, str, int]]:
     """(tool_key, spelling, how many used it): to name a tool by what most people typed."""
     if not tool_keys:
         return []

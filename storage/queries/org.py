@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import case, func, or_, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,27 +58,58 @@ async def team_size(session: AsyncSession, team_id: int) -> int:
     return int(result.one())
 
 
+# Who sees which team: the directory decides (see `managed_team_ids`).
+_SCOPE_TAIL = """
+sizes AS (
+    SELECT team_id, count(*) AS n FROM person
+    WHERE active AND team_id IS NOT NULL GROUP BY team_id
+),
+mine AS (
+    SELECT c.boss, m.team_id, count(*) AS k FROM chain c JOIN person m ON m.id = c.member
+    WHERE m.active AND m.team_id IS NOT NULL AND m.id <> c.boss
+    GROUP BY c.boss, m.team_id
+)
+SELECT mine.boss, mine.team_id FROM mine
+JOIN sizes ON sizes.team_id = mine.team_id
+JOIN person b ON b.id = mine.boss
+WHERE mine.k * 2 > sizes.n - (CASE WHEN b.team_id = mine.team_id AND b.active THEN 1 ELSE 0 END)
+ORDER BY mine.boss, mine.team_id
+"""
+# Everyone below one manager, directly or through their managers (UNION stops on cycles).
+_ONE_MANAGER = text(
+    "WITH RECURSIVE chain(boss, member) AS ("
+    " SELECT manager_id, id FROM person WHERE manager_id = :manager"
+    " UNION"
+    " SELECT c.boss, p.id FROM chain c JOIN person p ON p.manager_id = c.member"
+    "), " + _SCOPE_TAIL
+)
+# Every (manager, member) pair in the organisation, for all managers at once.
+_ALL_MANAGERS = text(
+    "WITH RECURSIVE chain(boss, member) AS ("
+    " SELECT manager_id, id FROM person WHERE manager_id IS NOT NULL"
+    " UNION"
+    " SELECT p.manager_id, c.member FROM chain c JOIN person p ON p.id = c.boss"
+    " WHERE p.manager_id IS NOT NULL"
+    "), " + _SCOPE_TAIL
+)
+
+
 async def managed_team_ids(session: AsyncSession, manager_id: int) -> list[int]:
-    """Teams in which at least one active person reports to this manager."""
-    result = await session.exec(
-        select(Person.team_id)
-        .where(
-            Person.manager_id == manager_id, col(Person.active), col(Person.team_id).is_not(None)
-        )
-        .distinct()
-    )
-    return sorted(t for t in result.all() if t is not None)
+    """The teams a manager sees: those where more than half of the other active members
+    report to them, directly or through managers who do. Managing one person of a team is
+    not managing the team (that person's colleagues did not agree to be seen by them)."""
+    result = await session.execute(_ONE_MANAGER, {"manager": manager_id})
+    return [int(team) for _, team in result.all()]
 
 
 async def managers(session: AsyncSession) -> list[Person]:
-    """Everyone who manages at least one active person."""
-    reports = select(Person.manager_id).where(
-        col(Person.active), col(Person.manager_id).is_not(None)
-    )
-    result = await session.exec(
-        select(Person).where(col(Person.id).in_(reports), col(Person.active))
-    )
-    return list(result.all())
+    """Everyone who sees at least one team by the rule of `managed_team_ids`."""
+    result = await session.execute(_ALL_MANAGERS)
+    ids = {int(boss) for boss, _ in result.all()}
+    if not ids:
+        return []
+    people = await session.exec(select(Person).where(col(Person.id).in_(ids), col(Person.active)))
+    return list(people.all())
 
 
 async def active_people_count(session: AsyncSession) -> int:
