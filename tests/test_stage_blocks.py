@@ -33,7 +33,7 @@ async def test_blocks_escape_people_text_and_show_facts(services: Services) -> N
     text = rendered(stage_evidence_blocks(report))
     assert "Training completion 92%" in text and "<@" not in text
     assert "sanctioned share 55%" in text and "Pilots 1" in text
-    assert "outside the approved catalog: shadowgpt (5)" in text
+    assert "outside the approved catalog: Shadowgpt (5)" in text
     home = rendered(org_home_blocks(report))
     assert "What holds it back" in home and "Next step" in home
     facts = rendered(facts_blocks({"ai_policy": "<!channel>"}, ["x"]))

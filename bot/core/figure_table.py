@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import tool_names
 from bot.core.disclosure_control import BELOW_K, SMALL, Table
 from bot.core.vocabulary import (
     COVERT_REASON_GATE,
@@ -194,8 +195,9 @@ def _demand(t: Table, d: QuarterData) -> None:
     """Tools outside the approved catalog: per tool, per tool and kind of work; the rest of the
     disclosures named a catalog tool (never shown)."""
     tools: dict[str, dict[str, int]] = {}
-    for r in d.demand:
-        tools.setdefault(str(r["tool_key"]), {})[str(r["work_kind"])] = int(r["count"])
+    for r in d.demand:  # spellings and aliases of one tool count as that tool
+        work = tools.setdefault(tool_names.canonical_key(str(r["tool_key"])), {})
+        work[str(r["work_kind"])] = work.get(str(r["work_kind"]), 0) + int(r["count"])
     in_catalog = d.covert - sum(sum(w.values()) for w in tools.values())
     t.add("demand.catalog", in_catalog, published=False)  # an empty cell singles nobody out
     for tool, work in sorted(tools.items()):

@@ -16,6 +16,7 @@ import asyncio
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from bot.core import tool_names
 from bot.core.disclosure_control import Table
 from bot.core.disclosure_control import suppress_cells as suppress_cells
 from bot.core.figure_table import ORG, QuarterData, build_table, sum_rows, team_scope
@@ -345,7 +346,7 @@ def public_demand(t: Table) -> list[dict[str, Any]]:
             for c in t.cells.values()
             if c.label == "tool_work" and c.key.endswith(f":{tool}") and t.shown(c.key)
         }
-        shown.append({"tool": tool, "count": cell.value, "work": work})
+        shown.append({"tool": tool_names.label(tool), "count": cell.value, "work": work})
     shown.sort(key=lambda d: (-d["count"], d["tool"]))
     pooled = t.value("demand.tools_pool")
     if pooled:
