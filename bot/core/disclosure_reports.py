@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core import quarters, tool_names
+from bot.core.disclosure_control import BELOW_K, NONE, Table, suppress_cells
 from bot.core.disclosures import InvalidDisclosure, reference
 from bot.core.services import Services
-from bot.core.signals import suppress_cells
 from bot.core.vocabulary import COVERT_REASONS, TOOL_KINDS, WORK_KINDS
 from storage.queries import disclosures as q
 
@@ -133,14 +133,50 @@ async def overview(services: Services, quarter: str) -> Overview:
         replied = await q.replied_ids(session, quarter)
         rows = await q.quarter_disclosures(session, quarter)
     result.reasons, result.other_reasons, cut_reasons = suppress_cells(reasons, k)
-    result.tool_kinds, result.other_tool_kinds, cut_kinds = suppress_cells(tool_kinds, k)
-    shown_work = suppress_cells(work_kinds, k)[0]
-    result.teams = [(name, n) for name, n in teams if n >= k]
-    result.cells_withheld = cut_reasons or cut_kinds or len(result.teams) < len(teams)
+    table = _single_choice_table(result.total, k, tool_kinds, work_kinds, dict(teams))
+    result.tool_kinds = _shown(table, "tool", tool_kinds)
+    pooled = result.total - sum(result.tool_kinds.values())  # the total minus the shown: no news
+    result.other_tool_kinds = pooled if pooled >= k else 0
+    shown_work = _shown(table, "work", work_kinds)
+    result.teams = [(name, n) for name, n in teams if table.shown(f"team.{name}")]
+    cut_cells = any(table.cells[c].value for c in table.withheld if table.cells[c].published)
+    result.cells_withheld = cut_reasons or cut_cells
     shown = _Shown(set(result.reasons), set(result.tool_kinds), set(shown_work))
     result.entries = [_entry(services, row, replied, shown) for row in rows]
     secrets.SystemRandom().shuffle(result.entries)  # a new order at every reading
     return result
+
+
+def _single_choice_table(
+    total: int,
+    k: int,
+    tool_kinds: dict[str, int],
+    work_kinds: dict[str, int],
+    teams: dict[str, int],
+) -> Table:
+    """The overview's single-choice figures as one table for `bot.core.disclosure_control`:
+    each disclosure has one kind of tool, one kind of work and at most one named team, so each
+    family sums to the published total. Primary suppression withholds counts below K (0 too:
+    "none" and "a few" read the same); complementary suppression then withholds more until no
+    withheld count follows from the total minus the shown ones."""
+    table = Table(k)
+    table.add("total", total, NONE, marginal=True)
+    for family, counts, vocabulary in (
+        ("tool", tool_kinds, TOOL_KINDS),
+        ("work", work_kinds, WORK_KINDS),
+    ):
+        keys = sorted(set(vocabulary) | set(counts))
+        parts = [table.add(f"{family}.{key}", counts.get(key, 0), BELOW_K) for key in keys]
+        table.sums("total", parts)
+    parts = [table.add(f"team.{name}", n, BELOW_K) for name, n in sorted(teams.items())]
+    # Disclosures with no team recorded (teams under K people) are never published as a figure.
+    unplaced = table.add("team.unplaced", total - sum(teams.values()), published=False)
+    table.sums("total", [*parts, unplaced])
+    return table.suppress()
+
+
+def _shown(table: Table, family: str, counts: dict[str, int]) -> dict[str, int]:
+    return {key: n for key, n in counts.items() if table.shown(f"{family}.{key}")}
 
 
 @dataclass(frozen=True)
