@@ -69,30 +69,33 @@ async def test_prompt_is_delivered_in_the_personal_chat_and_answered_in_the_card
     assert report.sent == 1 and slack.calls_to("chat.postMessage") == []
     prompt = last_card(connector, user)
     assert cards.QUESTION in card_text(prompt)
-    verbs = [a["verb"] for a in prompt["actions"]]
-    assert verbs == [cards.ANSWER, cards.DISCLOSE, cards.NOT_THIS_QUARTER]
+    titles = [a["title"] for a in prompt["actions"]]
+    assert titles == ["Share an example", "Tell us anonymously about AI use", "Not this quarter"]
     [row] = await deliveries(teams_services, kind="prompt")
     assert row.status == "sent" and row.channel_id == "msteams"
 
     status, body = await teams.action(user, cards.ANSWER, {"campaign": QUARTER})
     assert status == 200 and body["statusCode"] == 200
     form = body["value"]
-    assert {e.get("id") for e in form["body"]} >= {"example", "tool", "work_kind", "obstacles"}
+    assert {e.get("id") for e in form["body"]} >= {"example", "tool", "work_kind"}
 
     status, body = await teams.action(
-        user, cards.SAVE_ANSWER, {"campaign": QUARTER, **GOOD, "hours_saved_per_month": "lots"}
+        user, cards.SAVE_ANSWER, {"campaign": QUARTER, **GOOD, "tool": " "}
     )
     assert status == 200
     refused = body["value"]
-    assert "Hours saved must be a number" in card_text(refused)
+    assert "Please name the tool" in card_text(refused)
     kept = {e["id"]: e.get("value") for e in refused["body"] if e.get("id")}
     assert kept["example"] == GOOD["example"]  # nothing typed is lost
     assert await all_answers(teams_services) == []
 
     status, body = await teams.action(user, cards.SAVE_ANSWER, {"campaign": QUARTER, **GOOD})
     assert "Thank you" in card_text(body["value"])
+    status, body = await teams.action(user, cards.SAVE_DETAILS, {"campaign": QUARTER, **GOOD})
+    assert "details are saved" in card_text(body["value"])
     [answer] = await all_answers(teams_services)
     assert answer.tool == "Copilot" and answer.obstacle_procurement and answer.share_consent
+    assert answer.establishment == "regular" and answer.hours_saved_per_month == 6
     assert (await person(teams_services, "ada@example.com")).last_platform == "teams"
     assert connector.refused == []
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli import campaign, demo, disclosures, org, serve, stage
+from bot.cli import campaign, demo, disclosures, org, serve, stage, teams
 from bot.cli.common import CliError, state
 from bot.cli.errors import DEBUG_HINT
 
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for module in (serve, demo, org, campaign, stage, disclosures):
+    for module in (serve, demo, org, campaign, stage, disclosures, teams):
         module.add_parser(commands)
     return parser
 

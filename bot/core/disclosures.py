@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.core import quarters
+from bot.core.directory import AAD_OBJECT_ID
 from bot.core.services import Services
 from bot.core.tool_names import tool_key
 from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
@@ -226,8 +227,9 @@ async def submit(
             await q.insert_guard(session, guard, now.date(), expires + timedelta(GUARD_DAYS))
             contact = None
             if form.contact_ok and chat_user_id:
-                contact = DisclosureContact(
-                    ref=secrets.token_hex(16), person_id=person_id, slack_user_id=chat_user_id
+                slack_id = None if AAD_OBJECT_ID.match(chat_user_id) else chat_user_id
+                contact = DisclosureContact(  # a Teams user is reached through person_id
+                    ref=secrets.token_hex(16), person_id=person_id, slack_user_id=slack_id
                 )
             row = _row(form, quarter, team_id, claim_hash(services, code), contact)
             await q.insert_disclosure(session, row, contact)

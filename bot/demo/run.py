@@ -28,9 +28,12 @@ from bot.core.services import Services
 from bot.core.stage import assess
 from bot.core.team_summary import build_team_summary
 from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
+from bot.demo.teams import TeamsSide, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
 from bot.slack.double import SlackDouble
 from bot.slack.simulator import SlackSender, multi, plain, static
+from bot.teams.double import BotConnectorDouble
+from bot.teams.hosting import mount_teams
 from handlers import ids
 from storage.db import Database
 from storage.queries import org as org_queries
@@ -72,8 +75,12 @@ async def run_demo(out: Path, *, people: int, quarters: int, seed: int) -> None:
         stale.unlink()
     labels = _history(quarters)
     clock = DemoClock(_opening(labels[0]))
+    connector = BotConnectorDouble()
+    await connector.start()
+    teams = TeamsSide(connector)
     async with SlackDouble() as slack:
         services = _services(slack.base_url, db_path, clock)
+        services.settings = teams_settings(services.settings, connector)
         await services.db.migrate()
         org = build_org(rng, people)
         for person in org.people:
@@ -93,16 +100,23 @@ async def run_demo(out: Path, *, people: int, quarters: int, seed: int) -> None:
                 f"Directory imported from CSV: {result.created} people, "
                 f"{result.teams_created} teams (Slack IDs checked against the Slack double)"
             )
+            installed = await teams.install(url, org.people)
+            print(f"Teams: {installed} people added the Teams app (matched by e-mail)")
             lines = []
             for index in range(len(labels)):
                 http = index == len(labels) - 1
-                lines.append(await _quarter(services, sender, org, rng, clock, index, labels, http))
+                lines.append(
+                    await _quarter(services, sender, org, rng, clock, index, labels, http, teams)
+                )
             _print_quarters(lines, slack)
+            print(teams.report())
             await _print_reports(services, out, labels[-1])
         finally:
             await sender.close()
+            await teams.close()
             await runner.cleanup()
             await services.db.dispose()
+            await connector.stop()
     shutil.rmtree(out / "__pycache__", ignore_errors=True)
 
 
@@ -144,7 +158,9 @@ def _services(api_url: str, db_path: Path, clock: DemoClock) -> Services:
 
 
 async def _start_app(services: Services) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(create_web_app(services, create_bolt_app(services)), access_log=None)
+    web_app = create_web_app(services, create_bolt_app(services))
+    mount_teams(services, web_app)  # Teams beside Slack: POST /api/messages
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
@@ -159,6 +175,7 @@ async def _quarter(
     index: int,
     labels: list[str],
     over_http: bool,
+    teams: TeamsSide,
 ) -> QuarterLine:
     """One campaign: open, deliver, answers and disclosures arrive, remind, close, summaries."""
     label = labels[index]
@@ -173,7 +190,10 @@ async def _quarter(
         answer = answer_for(rng, index, len(labels))
         if answer is not None:
             answered += 1
-            await _answer(services, sender, person.slack_user_id, label, answer, over_http)
+            if over_http and teams.uses_teams(person.email):  # answered in a Teams card
+                await _answer_in_teams(teams, person.email, label, answer)
+            else:
+                await _answer(services, sender, person.slack_user_id, label, answer, over_http)
         disclosure = disclosure_for(rng, index, len(labels))
         if disclosure is not None:
             disclosed += 1
@@ -219,6 +239,15 @@ async def _answer(
         ids.ANSWER_VIEW, values, user_id=user_id, private_metadata=label
     )
     assert reply.status == 200 and "errors" not in reply.text, reply.text
+
+
+async def _answer_in_teams(
+    teams: TeamsSide, email: str, label: str, answer: dict[str, Any]
+) -> None:
+    if not answer["has_example"]:
+        await teams.decline(email, label)
+    else:
+        await teams.answer(email, label, _form_fields(answer))
 
 
 def _form_fields(answer: dict[str, Any]) -> dict[str, Any]:

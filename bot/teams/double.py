@@ -329,6 +329,12 @@ class TeamsSender:
         status, _ = await self.post(self.connector.activity(user, "message", text=text))
         return status
 
+    async def invoke(self, user: TeamsUser, name: str, data: dict[str, Any]) -> tuple[int, Any]:
+        """A dialog invoke (`task/fetch` when a dialog button is clicked, `task/submit` when
+        the dialog's form is sent): the answer is the dialog to show next."""
+        value = {"data": data, "context": {"theme": "default"}}
+        return await self.post(self.connector.activity(user, "invoke", name=name, value=value))
+
     async def action(
         self, user: TeamsUser, verb: str, data: dict[str, Any] | None = None
     ) -> tuple[int, Any]:

@@ -1,14 +1,16 @@
-"""The Teams listeners: installs, personal-chat commands and card actions.
+"""The Teams listeners: installs, personal-chat commands, card actions and dialogs.
 
 The SDK's `ActivityHandler` routes activity types; this class turns each into the same core
 calls the Slack listeners make, identifying the person by their Entra ID object id (which the
 directory stores as `aad_object_id`). Every handler answers something, even when the core
-fails: a card that says what happened, never an exception message.
+fails: a card that says what happened, never an exception message, and only the error's type
+in the log.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +19,7 @@ from microsoft_agents.activity import (
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
     Attachment,
+    InvokeResponse,
     TurnContextProtocol,
 )
 from microsoft_agents.hosting.core import ActivityHandler
@@ -26,22 +29,22 @@ from bot.core import answers
 from bot.core.answers import CampaignUnavailable, NotInDirectory
 from bot.core.services import Services
 from bot.slack.errors import DATABASE_DOWN, SOMETHING_FAILED, is_database_error
-from handlers.teams import commands, forms
+from handlers.teams import commands, disclose, forms, stage
 from handlers.teams.cards import (
     ANSWER,
     CARD_TYPE,
+    FORGET,
     NOT_THIS_QUARTER,
     SAVE_ANSWER,
+    SAVE_DETAILS,
     Card,
     notice_card,
 )
 from storage.queries import teams as tq
 
 logger = logging.getLogger("leverage.teams.agent")
-NOT_IN_DIRECTORY = (
-    "You are not in the AI Leverage directory yet, so I cannot record an answer for you "
-    "(nothing was stored). Ask your AI Leverage admins to add you to the people directory."
-)
+DIALOGS = ("task/fetch", "task/submit")
+Verb = Callable[[TurnContextProtocol, str, dict[str, Any]], Awaitable[Card]]
 
 
 def user_of(activity: Activity) -> str:
@@ -50,10 +53,16 @@ def user_of(activity: Activity) -> str:
     return str(getattr(sender, "aad_object_id", None) or "").strip().lower()
 
 
-def card_reply(content: Card) -> Activity:
-    return Activity(
-        type="message", attachments=[Attachment(content_type=CARD_TYPE, content=content)]
-    )
+def reply_of(content: dict[str, Any]) -> Activity:
+    """A message carrying a card, or an attachment of its own (the chart image)."""
+    if "contentType" in content:
+        attachment = Attachment(
+            content_type=content["contentType"], content_url=content.get("contentUrl"),
+            name=content.get("name"),
+        )  # fmt: skip
+    else:
+        attachment = Attachment(content_type=CARD_TYPE, content=content)
+    return Activity(type="message", attachments=[attachment])
 
 
 def card_response(content: Card) -> AdaptiveCardInvokeResponse:
@@ -68,12 +77,20 @@ def failure_text(error: BaseException) -> str:
 class LeverageAgent(ActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.verbs: dict[str, Verb] = {
+            ANSWER: self.open_answer,
+            SAVE_ANSWER: self.save_answer,
+            SAVE_DETAILS: self.save_details,
+            NOT_THIS_QUARTER: self.not_this_quarter,
+            FORGET: self.forget,
+            stage.CHART: self.send_chart,
+        }
 
     # --- installs and conversation references -------------------------------------------
 
     async def on_installation_update_add(self, turn_context: TurnContextProtocol) -> None:
         await self.remember(turn_context)
-        await turn_context.send_activity(card_reply(commands.welcome_card()))
+        await turn_context.send_activity(reply_of(commands.help_card()))
 
     async def on_conversation_update_activity(self, turn_context: TurnContextProtocol) -> None:
         await self.remember(turn_context)
@@ -120,7 +137,7 @@ class LeverageAgent(ActivityHandler):
             member = await client.get_conversation_member(
                 activity.conversation.id, activity.from_property.id
             )
-        except Exception as error:  # no e-mail: the person stays unmatched, and is told so
+        except Exception as error:  # no e-mail: the person stays unmatched until imported
             logger.warning("Teams member look-up failed: %s", type(error).__name__)
             return None
         email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
@@ -137,7 +154,27 @@ class LeverageAgent(ActivityHandler):
         except Exception as error:
             logger.error("Teams command failed: %s", type(error).__name__)
             reply = notice_card(failure_text(error), attention=True)
-        await turn_context.send_activity(card_reply(reply))
+        await turn_context.send_activity(reply_of(reply))
+
+    # --- dialogs (task modules): the disclosure -----------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContextProtocol) -> InvokeResponse | None:
+        name = turn_context.activity.name
+        if name not in DIALOGS:
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        data = value.get("data") if isinstance(value, dict) else None
+        if not isinstance(data, dict):
+            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST), body={"error": "no data"})
+        try:
+            if name == "task/fetch":
+                body = await disclose.fetch(self.services, data)
+            else:
+                body = await disclose.submit(self.services, user_of(turn_context.activity), data)
+        except Exception as error:  # the type only: this path must say nothing about anyone
+            logger.error("Teams dialog failed: %s", type(error).__name__)
+            body = disclose.dialog("Sorry", notice_card(failure_text(error), attention=True))
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
     # --- card actions (Action.Execute) ---------------------------------------------------
 
@@ -146,8 +183,7 @@ class LeverageAgent(ActivityHandler):
     ) -> AdaptiveCardInvokeResponse:
         action = invoke_value.action
         data = {str(k): v for k, v in (action.data or {}).items()}
-        user = user_of(turn_context.activity)
-        handler = self.verbs().get(action.verb or "")
+        handler = self.verbs.get(action.verb or "")
         if handler is None:
             return AdaptiveCardInvokeResponse(
                 status_code=int(HTTPStatus.BAD_REQUEST),
@@ -155,50 +191,72 @@ class LeverageAgent(ActivityHandler):
                 value={"code": "BadRequest", "message": "unknown action"},
             )
         try:
-            content = await handler(user, data)
+            content = await handler(turn_context, user_of(turn_context.activity), data)
         except Exception as error:
             logger.error("Teams card action failed: %s", type(error).__name__)
             content = notice_card(failure_text(error), attention=True)
         return card_response(content)
 
-    def verbs(self) -> dict[str, Any]:
-        return {
-            ANSWER: self.open_answer,
-            SAVE_ANSWER: self.save_answer,
-            NOT_THIS_QUARTER: self.not_this_quarter,
-            **commands.card_verbs(self.services),
-        }
-
-    async def open_answer(self, user: str, data: dict[str, Any]) -> Card:
+    async def open_answer(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         return await commands.answer_form(self.services, user, campaign(data))
 
-    async def save_answer(self, user: str, data: dict[str, Any]) -> Card:
+    async def save_answer(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        """Step one: validate and save the example (keeping any details), then offer step two."""
         campaign_id = campaign(data) or ""
-        values = forms.answer_values(data)
-        clean, problems = answers.validate_answer(values)
-        if problems or clean is None:
-            return forms.answer_form_card(campaign_id, values=data, errors=problems)
+        clean, problems = answers.validate_answer(forms.answer_values(data))
         try:
-            edited = await answers.save_answer(self.services, user, campaign_id, clean)
-        except NotInDirectory:
-            return notice_card(NOT_IN_DIRECTORY, attention=True)
-        except CampaignUnavailable as refusal:
-            return notice_card(str(refusal), attention=True)
-        return forms.thanks_card(campaign_id, edited)
+            if problems or clean is None:
+                ctx_ = await answers.form_context(self.services, user, campaign_id)
+                return forms.answer_form_card(ctx_, values=data, errors=problems)
+            edited = await answers.save_answer(
+                self.services, user, campaign_id, clean, keep_details=True
+            )
+            saved = (await answers.form_context(self.services, user, campaign_id)).existing
+        except (NotInDirectory, CampaignUnavailable) as refusal:
+            return refused(refusal)
+        return forms.details_card(campaign_id, saved, edited=edited)
 
-    async def not_this_quarter(self, user: str, data: dict[str, Any]) -> Card:
+    async def save_details(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        campaign_id = campaign(data) or ""
+        values, problems = answers.validate_details(forms.answer_values(data))
+        try:
+            if problems or values is None:
+                saved = (await answers.form_context(self.services, user, campaign_id)).existing
+                return forms.details_card(campaign_id, saved, edited=True, values=data,
+                                          errors=problems)  # fmt: skip
+            if not await answers.save_details(self.services, user, campaign_id, values):
+                return notice_card("Your example was not found; type **leverage** to share it.")
+        except (NotInDirectory, CampaignUnavailable) as refusal:
+            return refused(refusal)
+        return forms.thanks_card(campaign_id)
+
+    async def not_this_quarter(
+        self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]
+    ) -> Card:
         try:
             recorded = await answers.not_this_quarter(self.services, user, campaign(data) or "")
-        except NotInDirectory:
-            return notice_card(NOT_IN_DIRECTORY, attention=True)
-        except CampaignUnavailable as refusal:
-            return notice_card(str(refusal), attention=True)
+        except (NotInDirectory, CampaignUnavailable) as refusal:
+            return refused(refusal)
         if recorded:
             return notice_card(
                 "Thanks, noted: no example this quarter, and no reminders. If something comes "
                 "up before the question closes, type **leverage** to open the form."
             )
         return notice_card("You have already answered this quarter, so your answer is kept.")
+
+    async def forget(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        return await commands.forget(self.services, user)
+
+    async def send_chart(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        """The chart goes out as an image message; the stage card stays as it was."""
+        await ctx.send_activity(reply_of(await stage.chart_attachment(self.services)))
+        return await stage.current_stage_card(self.services)
+
+
+def refused(refusal: Exception) -> Card:
+    if isinstance(refusal, NotInDirectory):
+        return notice_card(commands.NOT_IN_DIRECTORY, attention=True)
+    return notice_card(str(refusal), attention=True)
 
 
 def campaign(data: dict[str, Any]) -> str | None:

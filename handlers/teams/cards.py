@@ -20,9 +20,11 @@ Element = dict[str, Any]
 # Action.Execute verbs (Universal Actions): the agent routes invokes on these.
 ANSWER = "leverage.answer"
 SAVE_ANSWER = "leverage.answer.save"
+SAVE_DETAILS = "leverage.answer.details"
 NOT_THIS_QUARTER = "leverage.not_this_quarter"
-DISCLOSE = "leverage.disclose"
-SAVE_DISCLOSURE = "leverage.disclose.save"
+FORGET = "leverage.forget"
+# The disclosure opens in a dialog (`task/fetch`), named by this value of the button's data.
+DISCLOSE_DIALOG = "disclose"
 QUESTION = "Give one example of AI leverage in your work this quarter."
 MAX_TEAMS = 40
 
@@ -52,6 +54,12 @@ def execute(title: str, verb: str, data: dict[str, Any] | None = None, **extra: 
     return {"type": "Action.Execute", "title": title, "verb": verb, "data": data or {}, **extra}
 
 
+def dialog_button(title: str, dialog: str, **data: Any) -> Element:
+    """A button that opens a Teams dialog (`task/fetch`) instead of posting anything."""
+    return {"type": "Action.Submit", "title": title,
+            "data": {"msteams": {"type": "task/fetch"}, "dialog": dialog, **data}}  # fmt: skip
+
+
 def prompt_text(message: PromptMessage) -> str:
     if message.reminder:
         return f"A gentle reminder: {QUESTION} (open until {message.closes_at:%d %b})"
@@ -79,7 +87,7 @@ def prompt_card(message: PromptMessage) -> Card:
     actions = [execute("Share an example", ANSWER, data, style="positive")]
     if not message.reminder:
         footer += " The anonymous button is blameless: no name is stored."
-        actions.append(execute("Tell us anonymously about AI use", DISCLOSE, data))
+        actions.append(dialog_button("Tell us anonymously about AI use", DISCLOSE_DIALOG, **data))
     actions.append(execute("Not this quarter", NOT_THIS_QUARTER, data))
     return card([*intro, text(footer, isSubtle=True, size="Small")], actions)
 

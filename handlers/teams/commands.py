@@ -1,5 +1,6 @@
 """Personal-chat commands (the manifest's command list): `leverage`, `stage`, `team`,
-`disclose`, `help`. Each returns the card to post; no command ever raises at the person."""
+`disclose`, `help`. Each returns what to post (a card, or the chart as an image); none raises
+at the person."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from bot.core import answers
 from bot.core.answers import CampaignUnavailable, NotInDirectory
 from bot.core.services import Services
 from bot.core.team_summary import build_team_summary, latest_quarter, viewer
-from handlers.teams import forms
-from handlers.teams.cards import Card, card, notice_card, team_summary_card, text
+from handlers.teams import disclose, forms, stage
+from handlers.teams.cards import FORGET, Card, card, execute, notice_card, team_summary_card, text
 
 COMMANDS = {
     "leverage": "Share (or edit) your example of AI leverage this quarter",
@@ -32,7 +33,9 @@ NOT_A_MANAGER = (
     "Team views are for a team's managers, and nobody in the directory reports to you. "
     "The organisation's stage is open to everyone: type **stage**."
 )
-Command = Callable[[Services, str, list[str]], Awaitable[Card]]
+# A reply is a card, or an attachment of its own (the chart): {"contentType": …, …}.
+Reply = dict[str, Any]
+Command = Callable[[Services, str, list[str]], Awaitable[Reply]]
 
 
 def help_card() -> Card:
@@ -42,11 +45,9 @@ def help_card() -> Card:
         text("Once a quarter I ask one question: give one example of AI leverage in your work. "
              "Type one of these here:"),
         {"type": "FactSet", "facts": facts},
+        text("Also: **stage chart** (the stage over quarters as a picture) and **leverage "
+             "forget** (erase your answers).", isSubtle=True, size="Small"),
     ])  # fmt: skip
-
-
-def welcome_card() -> Card:
-    return help_card()
 
 
 async def answer_form(services: Services, user: str, campaign_id: str | None) -> Card:
@@ -56,14 +57,30 @@ async def answer_form(services: Services, user: str, campaign_id: str | None) ->
         return notice_card(NOT_IN_DIRECTORY, attention=True)
     except CampaignUnavailable as refusal:
         return notice_card(str(refusal), attention=True)
-    return forms.answer_form_card(ctx.campaign_id, ctx.existing)
+    return forms.answer_form_card(ctx)
 
 
-async def leverage(services: Services, user: str, words: list[str]) -> Card:
+async def leverage(services: Services, user: str, words: list[str]) -> Reply:
+    if words and words[0].lower() == "forget":
+        return card(
+            [text("Erase every answer you gave (all quarters)? This cannot be undone. "
+                  f"{answers.UNLINKED_NOTE}")],
+            [execute("Erase my answers", FORGET, style="destructive")],
+        )  # fmt: skip
     return await answer_form(services, user, None)
 
 
-async def team(services: Services, user: str, words: list[str]) -> Card:
+async def forget(services: Services, user: str) -> Card:
+    try:
+        person = await answers.person_for(services, user)
+    except NotInDirectory:
+        return notice_card(NOT_IN_DIRECTORY)
+    erased = await answers.forget(services, int(person.id or 0))
+    noun = "answer" if erased == 1 else "answers"
+    return notice_card(f"Done: {erased} {noun} erased. {answers.UNLINKED_NOTE}")
+
+
+async def team(services: Services, user: str, words: list[str]) -> Reply:
     person_id, manages = await viewer(services, user)
     if person_id is None:
         return notice_card(NOT_IN_DIRECTORY_TEAM)
@@ -77,19 +94,27 @@ async def team(services: Services, user: str, words: list[str]) -> Card:
     return team_summary_card(summary)
 
 
-async def show_help(services: Services, user: str, words: list[str]) -> Card:
+async def show_stage(services: Services, user: str, words: list[str]) -> Reply:
+    if words and words[0].lower() == "chart":
+        return await stage.chart_attachment(services)
+    return await stage.current_stage_card(services)
+
+
+async def start_disclosure(services: Services, user: str, words: list[str]) -> Reply:
+    return disclose.start_card()
+
+
+async def show_help(services: Services, user: str, words: list[str]) -> Reply:
     return help_card()
 
 
-HANDLERS: dict[str, Command] = {"leverage": leverage, "team": team, "help": show_help}
+HANDLERS: dict[str, Command] = {
+    "leverage": leverage, "stage": show_stage, "team": team, "disclose": start_disclosure,
+    "help": show_help,
+}  # fmt: skip
 
 
-async def run(services: Services, user: str, words: list[str]) -> Card:
+async def run(services: Services, user: str, words: list[str]) -> Reply:
     name = words[0].lower().lstrip("/") if words else "help"
     handler = HANDLERS.get(name, show_help)
     return await handler(services, user, words[1:])
-
-
-def card_verbs(services: Services) -> dict[str, Any]:
-    """Card actions that belong to commands (disclosure, …), keyed by verb."""
-    return {}
