@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/fanout.py                       # 10k people, 300 msg/s, SQLite
     .venv/bin/python bench/fanout.py --db postgresql://postgres:postgres@127.0.0.1:5432/x
+    .venv/bin/python bench/fanout.py --limits 5,50,300     # throughput only, one run per limit
+
+No configuration: the sender is not told the limit (`LEVERAGE_FANOUT_RATE` unset, default
+concurrency); it finds it (bot.slack.rate).
 
 1. Throughput: `run_due_deliveries` + `SlackMessenger` against the in-process Slack double
    rate-limited like Slack (token bucket, 429 with Retry-After). People/s is compared with the
@@ -57,8 +61,6 @@ def make_services(db_url: str, slack_url: str, args: argparse.Namespace) -> Serv
     settings = load_settings(
         slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET),
         slack_api_url=slack_url, database_url=db_url, leverage_admins="UADMIN",
-        fanout_rate_per_second=args.rate * args.client_share,
-        fanout_concurrency=args.concurrency,
     )  # fmt: skip
     services = Services(settings=settings, db=Database(db_url))
     wire_slack(services)
@@ -121,10 +123,16 @@ async def throughput(
         "people_per_s": n / report.seconds,
         "max_per_s": n / ideal_seconds if ideal_seconds else float("inf"),
         "ratelimited_429": sum(1 for c in posts if c.status == 429),
+        "rate_found": _rate_found(services),
         "sent": report.sent,
         "duplicates": sum(1 for c in counts.values() if c > 1),
         "missing": sum(1 for u in people if counts[u] == 0),
     }
+
+
+def _rate_found(services: Services) -> float:
+    messenger: Any = services.messenger
+    return float(messenger.client.governor.state("chat.postMessage").rate)
 
 
 def clock_in(label: str) -> Any:
@@ -141,11 +149,11 @@ async def crash_and_resume(
     """The child process runs on the real clock, so this phase uses the current quarter."""
     services.clock = utcnow
     await campaigns.start_campaign(services, label, now=True)
-    expected = len(people) / (args.rate * args.client_share)
+    expected = len(people) / args.rate
     kill_after = random.Random(args.seed).uniform(0.15, 0.85) * expected
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", "--db", args.db, "--slack-url", slack.base_url,
-         "--rate", str(args.rate), "--concurrency", str(args.concurrency)],
+         "--rate", str(args.rate)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     await asyncio.sleep(kill_after)
@@ -232,6 +240,7 @@ def table(fan: dict, crash: dict, latency: dict, args: argparse.Namespace) -> st
         f"| theoretical max people/s | {fan['max_per_s']:.1f} |",
         f"| share of max | {share:.1%} |",
         f"| 429 answers | {fan['ratelimited_429']} |",
+        f"| rate found (chat.postMessage) | {fan['rate_found']:.1f}/s |",
         f"| people/s while also serving the form probe | {fan['loaded_people_per_s']:.1f} |",
         f"| duplicates / missing (clean run) | {fan['duplicates']} / {fan['missing']} |",
         f"| crash: SIGKILL after | {crash['killed_after_s']:.1f} s "
@@ -247,11 +256,76 @@ def table(fan: dict, crash: dict, latency: dict, args: argparse.Namespace) -> st
     return "\n".join(lines)
 
 
+UNLIMITED = 1e9
+
+
+def emulated_slack(rate: float, burst: float) -> SlackDouble:
+    """A workspace limit on chat.postMessage (token bucket, 429 + Retry-After beyond it) and
+    Slack's one-message-a-second limit per conversation."""
+    if rate == UNLIMITED:
+        return SlackDouble()
+    return SlackDouble(
+        rate_limits={"chat.postMessage": (rate, burst)},
+        channel_rate_limits={"chat.postMessage": (1.0, 1.0)},
+    )
+
+
+async def sweep(args: argparse.Namespace) -> int:
+    """One clean fan-out per limit, each with a fresh database, workspace and process state.
+
+    The first run has no workspace limit at all: what this machine can send right now (the
+    floor of this run), since at high limits the sender may be bound by CPU, not by Slack."""
+    rows, ok, machine = [], True, float("inf")
+    limits = [float(r) for r in args.limits.split(",")]
+    for rate in [UNLIMITED, *limits]:
+        burst = rate * args.burst_seconds
+        people = min(args.people, int(rate * args.max_seconds))
+        scratch = tempfile.mkdtemp(prefix="fanout-")
+        db = args.db or f"sqlite:///{scratch}/fanout.db"
+        await reset_database(db)
+        slack = emulated_slack(rate, burst)
+        await slack.start()
+        services = make_services(db, slack.base_url, args)
+        try:
+            await services.db.migrate()
+            ids_ = await seed(services, slack, people)
+            args.rate, args.burst = rate, burst
+            fan = await throughput(services, slack, ids_, args, quarters.quarter_of(utcnow()))
+        finally:
+            await services.db.dispose()
+            await slack.stop()
+        ok = ok and not fan["duplicates"] and not fan["missing"]
+        if rate == UNLIMITED:
+            machine = fan["people_per_s"]
+            rows.append(
+                f"| none (this machine's ceiling) | {people} | {fan['seconds']:.1f} s | "
+                f"{machine:.1f} | | | | | {fan['duplicates']} / {fan['missing']} |"
+            )
+            continue
+        share = fan["people_per_s"] / fan["max_per_s"]
+        reachable = fan["people_per_s"] / min(fan["max_per_s"], machine)
+        ok = ok and share >= 0.9
+        rows.append(
+            f"| {rate:g}/s, burst {burst:g} | {people} | {fan['seconds']:.1f} s | "
+            f"{fan['people_per_s']:.1f} | {fan['max_per_s']:.1f} | **{share:.1%}** "
+            f"({reachable:.1%}) | {fan['ratelimited_429']} | {fan['rate_found']:.1f}/s | "
+            f"{fan['duplicates']} / {fan['missing']} |"
+        )
+    print(f"database {async_url(args.db or 'sqlite:///x').split('://')[0]}")
+    print("| limit | people | time | people/s | max people/s | share of max (of what the "
+          "machine allows) | 429s | rate found at the end | duplicates / missing |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0 if ok else 1
+
+
 async def main(args: argparse.Namespace) -> int:
+    if args.limits:
+        return await sweep(args)
     scratch = tempfile.mkdtemp(prefix="fanout-")
     args.db = args.db or f"sqlite:///{scratch}/fanout.db"
     await reset_database(args.db)
-    slack = SlackDouble(rate_limits={"chat.postMessage": (args.rate, args.burst)})
+    slack = emulated_slack(args.rate, args.burst)
     await slack.start()
     services = make_services(args.db, slack.base_url, args)
     try:
@@ -285,10 +359,12 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=300.0, help="double's limit, msg/s")
-    parser.add_argument("--burst", type=float, default=300.0)
-    parser.add_argument("--client-share", type=float, default=0.98,
-                        help="client-side rate as a share of the limit")  # fmt: skip
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--burst", type=float, default=600.0)
+    parser.add_argument("--limits", default="", help="comma-separated limits: a throughput sweep")
+    parser.add_argument("--burst-seconds", type=float, default=2.0,
+                        help="sweep: the double's burst, in seconds of its rate")  # fmt: skip
+    parser.add_argument("--max-seconds", type=float, default=200.0,
+                        help="sweep: fewer people where the limit would take longer")  # fmt: skip
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--db", default="", help="database URL (default: a fresh SQLite file)")

@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     local_send_hour: int = Field(default=10, alias="LEVERAGE_LOCAL_HOUR", ge=8, le=17)
     default_tz: str = Field(default="UTC", alias="LEVERAGE_DEFAULT_TZ")
     stage_thresholds_file: str = Field(default="", alias="LEVERAGE_STAGE_THRESHOLDS")
-    fanout_rate_per_second: float = Field(default=5.0, alias="LEVERAGE_FANOUT_RATE", gt=0)
-    fanout_concurrency: int = Field(default=8, alias="LEVERAGE_FANOUT_CONCURRENCY", ge=1)
+    # Optional ceiling: without it the Slack adapter finds the workspace's rate (bot.slack.rate).
+    fanout_rate_per_second: float | None = Field(default=None, alias="LEVERAGE_FANOUT_RATE", gt=0)
+    fanout_concurrency: int = Field(default=32, alias="LEVERAGE_FANOUT_CONCURRENCY", ge=1)
     # A secret that keys one-way hashes (claim codes, duplicate-submit guards); derived from the
     # signing secret (or, in Socket Mode, the bot token) if unset. Changing it only invalidates
     # open claim codes.

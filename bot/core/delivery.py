@@ -7,7 +7,8 @@ How "exactly once" holds:
 - a row claimed before (its worker crashed, or Slack answered 5xx, which may hide a post that
   did happen) is first *reconciled*: the messenger looks for a message carrying the row's key,
   and the row is marked sent without sending again when one is found.
-A client-side token bucket keeps the fan-out under the platform's rate limit, so 429s are rare.
+The chat adapter paces sends to the platform's rate limit (Slack's it finds by itself); an
+operator's `LEVERAGE_FANOUT_RATE`, when set, is a ceiling enforced here with a token bucket.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ async def run_due_deliveries(
     # Claim no more than there are workers: a row claimed long before its send would sit
     # under an ageing lease while earlier sends are slow.
     feeder = _Feeder(services, worker_id or default_worker_id(), workers, limit)
-    bucket = TokenBucket(settings.fanout_rate_per_second)
+    ceiling = settings.fanout_rate_per_second
+    bucket = TokenBucket(ceiling) if ceiling else None
     report = DeliveryReport()
     recorder = _Recorder(services, feeder.worker, report)
 
@@ -197,7 +199,7 @@ async def run_due_deliveries(
 
 
 async def _deliver(
-    services: Services, row: Claimed, bucket: TokenBucket, recorder: _Recorder
+    services: Services, row: Claimed, bucket: TokenBucket | None, recorder: _Recorder
 ) -> None:
     messenger = services.messenger
     assert messenger is not None
@@ -216,7 +218,8 @@ async def _deliver(
             if found is not None:
                 await _mark_sent(services, row, found, recorder, "reconciled")
                 return
-        await bucket.acquire()
+        if bucket is not None:
+            await bucket.acquire()
         if _needs_renewal(services, row) and not await _renew(services, row, recorder):
             return
         sent = await messenger.send(recipient, _message(row), key)

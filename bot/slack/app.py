@@ -23,6 +23,7 @@ from bot.slack.early_ack import Background, acked_at_once
 from bot.slack.errors import is_database_error, on_listener_error
 from bot.slack.gate import UNSIGNED, Refusal, RequestGate, plain_headers, shape_problem
 from bot.slack.messenger import SlackMessenger
+from bot.slack.rate import RateGovernor
 from handlers.context import SERVICES_KEY
 
 logger = logging.getLogger("leverage.app")
@@ -34,9 +35,10 @@ MAX_BODY_BYTES = 1024 * 1024
 
 def wire_slack(services: Services) -> AsyncWebClient:
     """Give the core its Slack-backed ports; returns the general-purpose Web API client."""
-    client = make_web_client(services.settings)
+    governor = RateGovernor(services.db)  # finds Slack's rate limits; shared by the clients
+    client = make_web_client(services.settings, governor=governor)
     services.messenger = SlackMessenger(
-        make_web_client(services.settings, safe_to_repeat=False), services
+        make_web_client(services.settings, safe_to_repeat=False, governor=governor), services
     )
     services.directory = SlackDirectory(client)
     return client

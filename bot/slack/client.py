@@ -28,34 +28,59 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.http_proxy import proxy_for
+from bot.slack.rate import GovernedRateLimitRetryHandler, RateGovernor
 
 
 class ProxiedWebClient(AsyncWebClient):
-    """The Web API client, proxied per target: `base_url` for API calls, each upload URL for
-    the bytes of `files_upload_v2`."""
+    """The Web API client, proxied per target (`base_url` for API calls, each upload URL for
+    the bytes of `files_upload_v2`) and, given the process's `RateGovernor`, paced by it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, governor: RateGovernor | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.governor = governor
         if kwargs.get("proxy") is None:
             self.proxy = proxy_for(self.base_url)
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        if self.governor is not None:
+            await self.governor.acquire(api_method, _channel(kwargs))
+        return await super().api_call(api_method, **kwargs)
 
     async def _upload_file(self, *, url: str, proxy: str | None, **kwargs: Any) -> Any:
         return await super()._upload_file(url=url, proxy=proxy_for(url), **kwargs)
 
 
-def make_web_client(settings: Settings, *, safe_to_repeat: bool = True) -> AsyncWebClient:
+def _channel(call: dict[str, Any]) -> str | None:
+    for part in ("json", "data", "params"):
+        body = call.get(part)
+        if isinstance(body, dict) and body.get("channel"):
+            return str(body["channel"])
+    return None
+
+
+def make_web_client(
+    settings: Settings, *, safe_to_repeat: bool = True, governor: RateGovernor | None = None
+) -> AsyncWebClient:
     """A client that waits out 429s (always safe: Slack did nothing) and, when the caller says
     repeating is harmless, also retries 5xx and dropped connections.
 
     Message sends pass `safe_to_repeat=False`: a 500 after Slack already posted would make a
     retry post twice, so the delivery outbox reconciles such sends instead of retrying blindly.
+
+    With a `governor` (bot.slack.rate) the client finds and keeps Slack's rate limits: calls
+    wait their turn, and a 429 pauses every sender of that method, on every replica.
     """
-    handlers: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=8)]
+    handlers: list[AsyncRetryHandler] = [
+        GovernedRateLimitRetryHandler(governor)
+        if governor is not None
+        else AsyncRateLimitErrorRetryHandler(max_retry_count=8)
+    ]
     if safe_to_repeat:
         handlers += [
             AsyncServerErrorRetryHandler(max_retry_count=2),
@@ -66,6 +91,7 @@ def make_web_client(settings: Settings, *, safe_to_repeat: bool = True) -> Async
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=handlers,
+        governor=governor,
     )
 
 
@@ -103,6 +129,7 @@ class ProxiedAsyncApp(AsyncApp):
             trust_env_in_session=client.trust_env_in_session, headers=client.headers,
             team_id=req.context.team_id, logger=client.logger,
             retry_handlers=client.retry_handlers,
+            governor=getattr(self._async_client, "governor", None),
         )  # fmt: skip
         if req.context.response_url:
             req.context["respond"] = ProxiedRespond(

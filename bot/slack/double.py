@@ -234,6 +234,7 @@ class SlackDouble:
         *,
         bot_token_prefix: str = "xoxb-",
         rate_limits: dict[str, tuple[float, float]] | None = None,
+        channel_rate_limits: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         self.bot_token_prefix = bot_token_prefix
         self.calls: list[Call] = []
@@ -248,6 +249,9 @@ class SlackDouble:
         self.socket_acks: dict[str, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._buckets = {m: _TokenBucket(r, b) for m, (r, b) in (rate_limits or {}).items()}
+        # Slack also limits posts per conversation (about one a second): a bucket per channel.
+        self._channel_limits = dict(channel_rate_limits or {})
+        self._channel_buckets: dict[tuple[str, str], _TokenBucket] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._expired_triggers: set[str] = set()
         self._users: dict[str, dict[str, Any]] = {}
@@ -363,6 +367,10 @@ class SlackDouble:
         """Change or add a limit after construction (e.g. to throttle mid-test)."""
         self._buckets[method] = _TokenBucket(requests_per_second, burst)
 
+    def set_channel_rate_limit(self, method: str, per_second: float, burst: float) -> None:
+        """Limit ``method`` per channel, as Slack limits posting to one conversation."""
+        self._channel_limits[method] = (per_second, burst)
+
     def fail_next(
         self,
         method: str,
@@ -446,7 +454,7 @@ class SlackDouble:
             self._authenticate_app_token(args, authorization)
             return {"ok": True, "url": f"{self._ws_origin}/socket-mode"}
         self._authenticate(args, authorization)
-        self._throttle(method)
+        self._throttle(method, str(args.get("channel") or ""))
         handler = self._handlers.get(method)
         if handler is None:
             raise _ApiError("unknown_method", extra={"req_method": method})
@@ -487,14 +495,22 @@ class SlackDouble:
         if not str(token).startswith("xapp-"):
             raise _ApiError("invalid_auth" if token else "not_authed")
 
-    def _throttle(self, method: str) -> None:
-        bucket = self._buckets.get(method)
-        if bucket is None:
-            return
-        wait = bucket.take(time.monotonic())
-        if wait > 0:
-            retry_after = str(max(1, math.ceil(wait)))
-            raise _ApiError("ratelimited", http_status=429, headers={"Retry-After": retry_after})
+    def _throttle(self, method: str, channel: str = "") -> None:
+        buckets = []
+        if channel and method in self._channel_limits:  # checked first: a refusal spends nothing
+            key = (method, channel)
+            if key not in self._channel_buckets:
+                self._channel_buckets[key] = _TokenBucket(*self._channel_limits[method])
+            buckets.append(self._channel_buckets[key])
+        if method in self._buckets:
+            buckets.append(self._buckets[method])
+        now = time.monotonic()
+        for bucket in buckets:
+            wait = bucket.take(now)
+            if wait > 0:
+                retry_after = str(max(1, math.ceil(wait)))
+                headers = {"Retry-After": retry_after}
+                raise _ApiError("ratelimited", http_status=429, headers=headers)
 
     @staticmethod
     def _decode_json_fields(args: dict[str, Any]) -> None:

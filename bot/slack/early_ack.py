@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,12 +33,40 @@ def acked_at_once(body: str, content_type: str) -> bool:
 
 
 class Background:
-    """Work started after the answer was sent: kept referenced until done, failures logged."""
+    """Work started after the answer was sent: kept referenced until done, failures logged.
+
+    During a burst the acks go first: work waits until no request has arrived for `QUIET`
+    seconds (or, under a steady stream, at most `MAX_WAIT`), so the burst's later requests are
+    not answered behind the earlier ones' computations and replies.
+    """
+
+    QUIET = 0.005
+    MAX_WAIT = 0.1
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
+        self._pending: list[Coroutine[Any, Any, Any]] = []
+        self._last_arrival = 0.0
 
     def start(self, work: Coroutine[Any, Any, Any]) -> None:
+        self._pending.append(work)
+        self._last_arrival = time.monotonic()
+        if len(self._pending) == 1:
+            self._keep(self._release())
+
+    async def _release(self) -> None:
+        oldest = time.monotonic()
+        while True:
+            now = time.monotonic()
+            quiet_for = now - self._last_arrival
+            if quiet_for >= self.QUIET or now - oldest >= self.MAX_WAIT:
+                break
+            await asyncio.sleep(self.QUIET - quiet_for)
+        ready, self._pending = self._pending, []
+        for work in ready:
+            self._keep(work)
+
+    def _keep(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self._finished)

@@ -9,6 +9,7 @@ The client handed in must not retry 5xx itself, for the same reason.
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -112,7 +113,15 @@ class SlackMessenger:
             )
             return team_summary_text(summary), list(team_summary_blocks(summary))
         assert isinstance(message, PromptMessage)
-        return prompt_text(message), list(prompt_blocks(message))
+        text, blocks = _prompt(message)
+        return text, list(blocks)
+
+
+@functools.lru_cache(maxsize=64)
+def _prompt(message: PromptMessage) -> tuple[str, tuple[dict[str, Any], ...]]:
+    """Everyone's prompt (or n-th reminder) of a campaign is the same message: built once for
+    a fan-out instead of once per person (Block Kit objects are costly to build)."""
+    return prompt_text(message), tuple(block.to_dict() for block in prompt_blocks(message))
 
 
 def _carries(message: dict[str, Any], key: str) -> bool:
