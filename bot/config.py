@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", alias="HOST")
     min_group_size: int = Field(default=5, alias="LEVERAGE_MIN_GROUP_SIZE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: str = Field(default="text", alias="LOG_FORMAT", pattern="^(text|json)$")
     # Quarterly campaign schedule.
     campaign_cron: str = Field(
         default="second-tuesday-last-month", alias="LEVERAGE_CAMPAIGN_SCHEDULE"

@@ -77,9 +77,15 @@ def _cap(logger: logging.Logger, floor: int) -> None:
         logger.setLevel(floor)
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """`fmt` "json" writes one JSON object per line (`bot.log_json`), else plain text."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if fmt == "json":
+        from bot.log_json import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     cap_payload_loggers()

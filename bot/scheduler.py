@@ -8,12 +8,21 @@ scheduler only decides *when* to look, never *whether* something was already don
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.core import campaigns, quarters
 from bot.core.delivery import run_due_deliveries
 from bot.core.services import Services
@@ -22,6 +31,32 @@ logger = logging.getLogger("leverage.scheduler")
 
 DEFAULT_RULE = "second-tuesday-last-month"
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+DELIVERY_TICK_SECONDS = 5  # how soon due (or abandoned) outbox rows are picked up
+
+
+class Heartbeat:
+    """When this replica's scheduler last finished a job; `/readyz` reads it."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, tick_seconds: float) -> None:
+        self.scheduler, self.tick_seconds = scheduler, tick_seconds
+        self.started = self.last = time.monotonic()
+
+    def healthy(self) -> bool:
+        """Running, and a tick came recently: a job finished, or was skipped because the last
+        run (a long fan-out) is still going."""
+        return self.scheduler.running and time.monotonic() - self.last < 3 * self.tick_seconds + 30
+
+    def on_event(self, event: JobEvent) -> None:
+        outcome = {
+            EVENT_JOB_EXECUTED: "ok",
+            EVENT_JOB_ERROR: "error",
+            EVENT_JOB_MAX_INSTANCES: "busy",
+        }.get(event.code, "missed")
+        metrics.SCHEDULER_RUNS.labels(job=event.job_id, outcome=outcome).inc()
+        if event.code == EVENT_JOB_ERROR:
+            error = getattr(event, "exception", None)
+            logger.warning("job %s failed: %s", event.job_id, type(error).__name__)
+        self.last = time.monotonic()
 
 
 async def open_if_due(services: Services) -> str | None:
@@ -89,10 +124,17 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     jobs = [
         ("campaign-open", opener, opening_trigger(rule)),
         ("campaign-housekeeping", housekeeping, IntervalTrigger(minutes=15)),
-        ("deliveries", deliver, IntervalTrigger(seconds=60)),
+        ("deliveries", deliver, IntervalTrigger(seconds=DELIVERY_TICK_SECONDS)),
     ]
     for job_id, func, trigger in jobs:
         scheduler.add_job(func, trigger, args=[services], id=job_id, **JOB_DEFAULTS)
     if opener is open_if_due:  # catch up at start: the open day may have passed while down
         scheduler.modify_job("campaign-open", next_run_time=datetime.now(UTC))
+    scheduler.modify_job("deliveries", next_run_time=datetime.now(UTC))
+    heartbeat = Heartbeat(scheduler, DELIVERY_TICK_SECONDS)
+    scheduler.add_listener(
+        heartbeat.on_event,
+        EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES,
+    )
+    scheduler.heartbeat = heartbeat  # type: ignore[attr-defined]
     return scheduler

@@ -1,5 +1,6 @@
 """Review fixes in the sender: the lease is renewed (and the send re-checked) just before each
-send, and transient failures keep retrying until the campaign closes."""
+send, a live worker's heartbeat keeps its short leases, and transient failures keep retrying
+until the campaign closes."""
 
 from __future__ import annotations
 
@@ -71,7 +72,10 @@ async def test_slow_send_keeps_its_lease_so_another_worker_never_sends_it_again(
     assert inner is not None
 
     async def slow_send_meanwhile_another_replica_runs(_: Recipient) -> None:
-        at(services, NOON + timedelta(minutes=10))  # this send is taking very long
+        later = NOON + timedelta(minutes=10)  # this send is taking very long...
+        at(services, later)
+        async with services.db.session() as s:  # ...while replica A's heartbeat renews
+            assert len(await q.renew_held(s, "replica-a", later + LEASE)) >= 1
         await run_due_deliveries(services, worker_id="replica-b")
 
     services.messenger = HookedMessenger(inner, slow_send_meanwhile_another_replica_runs)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     _check_teams(settings)
     if settings.slack_bot_token.get_secret_value() or not settings.teams_configured:
         _check_secrets(settings.slack_bot_token.get_secret_value(), socket_mode, settings)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if state.debug:
         logging.getLogger().setLevel(logging.DEBUG)
     else:  # eight "setup plugin" lines at every start say nothing to an operator

@@ -1,8 +1,12 @@
 """The outbox engine: send what is due, exactly once per row, whatever crashes or repeats.
 
 How "exactly once" holds:
-- a row is *claimed* in one UPDATE (PostgreSQL: `FOR UPDATE SKIP LOCKED`) with a lease, so two
-  replicas or a double-fired job never hold the same row;
+- a row is *claimed* in one UPDATE (PostgreSQL: `FOR UPDATE SKIP LOCKED`) with a short lease,
+  so two replicas or a double-fired job never hold the same row; a live worker renews the
+  leases of all its rows every few seconds (a heartbeat), so a dead replica's rows are taken
+  over within one lease period, and a worker never sends a row whose lease it could not renew;
+- on SIGTERM (see `bot.core.lifecycle`) a run stops claiming and *releases* what it holds, so
+  another replica takes the rows at once;
 - its outcome is recorded only if this worker still holds the lease (fencing);
 - a row claimed before (its worker crashed, or Slack answered 5xx, which may hide a post that
   did happen) is first *reconciled*: the messenger looks for a message carrying the row's key,
@@ -23,7 +27,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
+from bot import metrics
 from bot.core import routing
 from bot.core.ports import (
     DeliveryFailed,
@@ -39,9 +45,12 @@ from storage.queries.campaigns import Claimed
 
 logger = logging.getLogger("leverage.delivery")
 
-# Renewed just before every send; comfortably longer than one send can take (15 s client
-# timeout x up to 9 tries, plus rate-limit waits), so a slow send never loses its row.
-LEASE = timedelta(minutes=15)
+# Short, so a dead replica's rows are taken over quickly; a live worker renews every
+# HEARTBEAT, and sends a row only while its lease has more than SEND_MARGIN left.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = LEASE / 3
+SEND_MARGIN = LEASE / 3
+RELEASE_TRIES = 3
 RENEW_AFTER = timedelta(seconds=30)  # see _needs_renewal
 RECONCILE_LOOKBACK = timedelta(hours=1)
 BASE_BACKOFF_SECONDS = 30
@@ -52,6 +61,7 @@ SUMMARY_RETRY_WINDOW = timedelta(days=2)
 FLUSH_ROWS = 50
 FLUSH_SECONDS = 0.5
 Progress = Callable[[int, int], None]
+OUTCOMES = ("sent", "reconciled", "failed", "skipped", "retried")
 
 
 @dataclass
@@ -66,6 +76,9 @@ class DeliveryReport:
     @property
     def handled(self) -> int:
         return self.sent + self.reconciled + self.failed + self.skipped + self.retried
+
+    def outcomes(self) -> list[tuple[str, int]]:
+        return [(name, getattr(self, name)) for name in OUTCOMES]
 
 
 class TokenBucket:
@@ -99,17 +112,57 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class _Leases:
+    """This worker's view of its leases: until when each held row is surely still its own.
+
+    The heartbeat renews every held row in one statement; a row it did not renew (taken over
+    after the lease lapsed) or could not renew (the database was unreachable) is not sent.
+    """
+
+    def __init__(self, services: Services, worker: str) -> None:
+        self.services, self.worker = services, worker
+        self.valid_until: dict[int, datetime] = {}
+
+    def hold(self, row_id: int, until: datetime) -> None:
+        self.valid_until[row_id] = until
+
+    def forget(self, row_id: int) -> None:
+        self.valid_until.pop(row_id, None)
+
+    def safe(self, row: Claimed) -> bool:
+        until = self.valid_until.get(row.id)
+        return until is not None and until - self.services.clock() > SEND_MARGIN
+
+    async def beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            now = self.services.clock()
+            try:
+                async with self.services.db.session() as s:
+                    renewed = await q.renew_held(s, self.worker, now + LEASE)
+            except Exception as error:  # unreachable database: the margin stops our sends
+                logger.warning("could not renew delivery leases: %s", type(error).__name__)
+                continue
+            for row_id in renewed:
+                self.valid_until[row_id] = now + LEASE
+
+
 class _Feeder:
     """Hands claimed rows to workers, claiming a new batch when the buffer runs dry."""
 
-    def __init__(self, services: Services, worker: str, batch: int, limit: int | None) -> None:
+    def __init__(
+        self, services: Services, worker: str, batch: int, limit: int | None, leases: _Leases
+    ) -> None:
         self.services, self.worker, self.batch, self.remaining = services, worker, batch, limit
+        self.leases = leases
         self.buffer: deque[Claimed] = deque()
         self.done = False
         self._lock = asyncio.Lock()
 
     async def next(self) -> Claimed | None:
         async with self._lock:
+            if self.services.drain.stopping:  # shutting down: the buffer is released
+                return None
             if not self.buffer and not self.done:
                 await self._refill()
             return self.buffer.popleft() if self.buffer else None
@@ -125,6 +178,8 @@ class _Feeder:
         if self.remaining is not None:
             self.remaining -= len(rows)
         self.done = not rows
+        for row in rows:
+            self.leases.hold(row.id, now + LEASE)
         self.buffer.extend(replace(row, claimed_at=now) for row in rows)
 
 
@@ -135,8 +190,10 @@ class _Recorder:
     and the next run reconciles them against the chat history instead of sending again.
     """
 
-    def __init__(self, services: Services, worker: str, report: DeliveryReport) -> None:
-        self.services, self.worker, self.report = services, worker, report
+    def __init__(
+        self, services: Services, worker: str, report: DeliveryReport, leases: _Leases
+    ) -> None:
+        self.services, self.worker, self.report, self.leases = services, worker, report, leases
         self.pending: list[tuple[int, str, dict[str, object]]] = []
         self.oldest = time.monotonic()
 
@@ -152,12 +209,32 @@ class _Recorder:
         batch, self.pending = self.pending, []
         if not batch:
             return
-        async with self.services.db.session() as s:
-            held = [await q.finish(s, row_id, self.worker, **values) for row_id, _, values in batch]
+        try:
+            held = await _retrying(self._write, batch)
+        except BaseException:  # kept for the final flush; the rows are still ours meanwhile
+            self.pending = batch + self.pending
+            raise
         for (row_id, outcome, _), ok in zip(batch, held, strict=True):
+            self.leases.forget(row_id)
             if not ok:  # another worker took the row over after our lease expired
                 setattr(self.report, outcome, getattr(self.report, outcome) - 1)
                 logger.warning("delivery %s: lease lost before recording %s", row_id, outcome)
+
+    async def _write(self, batch: list[tuple[int, str, dict[str, object]]]) -> list[bool]:
+        async with self.services.db.session() as s:
+            return [await q.finish(s, row_id, self.worker, **values) for row_id, _, values in batch]
+
+
+async def _retrying(write: Any, *args: Any) -> Any:
+    """A database restart lasts seconds: retry a write a few times before giving up (the
+    rows then stay claimed until their lease lapses, and are reconciled, not resent)."""
+    for attempt in range(RELEASE_TRIES):
+        try:
+            return await write(*args)
+        except Exception:
+            if attempt == RELEASE_TRIES - 1:
+                raise
+            await asyncio.sleep(1.0 + attempt)
 
 
 async def run_due_deliveries(
@@ -176,13 +253,15 @@ async def run_due_deliveries(
         total = await q.count_due(s, services.clock())
     total = min(total, limit) if limit is not None else total
     workers = max(1, settings.fanout_concurrency)
+    worker = worker_id or default_worker_id()
+    leases = _Leases(services, worker)
     # Claim no more than there are workers: a row claimed long before its send would sit
     # under an ageing lease while earlier sends are slow.
-    feeder = _Feeder(services, worker_id or default_worker_id(), workers, limit)
+    feeder = _Feeder(services, worker, workers, limit, leases)
     ceiling = settings.fanout_rate_per_second
     bucket = TokenBucket(ceiling) if ceiling else None
     report = DeliveryReport()
-    recorder = _Recorder(services, feeder.worker, report)
+    recorder = _Recorder(services, feeder.worker, report, leases)
 
     async def work() -> None:
         while (row := await feeder.next()) is not None:
@@ -190,12 +269,35 @@ async def run_due_deliveries(
             if progress is not None:
                 progress(report.handled, max(total, report.handled))
 
-    try:
-        await asyncio.gather(*(work() for _ in range(workers)))
-    finally:
-        await recorder.flush()
+    with services.drain.working():
+        heartbeat = asyncio.create_task(leases.beat())
+        try:
+            await asyncio.gather(*(work() for _ in range(workers)))
+        finally:
+            heartbeat.cancel()
+            await _wind_down(services, feeder, recorder)
     report.seconds = time.monotonic() - started
     return report
+
+
+async def _wind_down(services: Services, feeder: _Feeder, recorder: _Recorder) -> None:
+    """Record what was sent, then release whatever this run still holds: rows claimed but not
+    sent (shutdown, cancellation, a failed run) go back to the queue for another worker now."""
+    try:
+        await recorder.flush()
+    finally:
+        untried = [row.id for row in feeder.buffer]
+        feeder.buffer.clear()
+        now = services.clock()
+
+        async def release() -> int:
+            async with services.db.session() as s:
+                return await q.release(s, feeder.worker, now, untried)
+
+        released = await _retrying(release)
+        if released:
+            logger.info("released %d deliveries for another worker", released)
+        metrics.count_deliveries([("released", released), *recorder.report.outcomes()])
 
 
 async def _deliver(
@@ -222,6 +324,11 @@ async def _deliver(
             await bucket.acquire()
         if _needs_renewal(services, row) and not await _renew(services, row, recorder):
             return
+        if not recorder.leases.safe(row):  # not renewed lately: maybe someone else's by now
+            logger.warning(
+                "delivery %s: lease not renewed in time; left for another worker", row.id
+            )
+            return
         sent = await messenger.send(recipient, _message(row), key)
     except DeliveryFailed as failure:
         await _failed(services, row, recorder, failure)
@@ -239,8 +346,8 @@ def _needs_renewal(services: Services, row: Claimed) -> bool:
     """Whether to renew (and re-check) before sending; skipping it keeps fan-out at full speed.
 
     A prompt sent within seconds of its claim is as wanted as when it was claimed (at worst, a
-    campaign closed in those seconds still gets its last prompts out), and its 15-minute lease
-    cannot lapse. Reminders always re-check (an answer may have arrived), and so does any row
+    campaign closed in those seconds still gets its last prompts out), and its lease is kept by
+    the heartbeat. Reminders always re-check (an answer may have arrived), and so does any row
     that waited longer (a slow rate, 429s, a paused process).
     """
     if row.kind != "prompt" or row.claimed_at is None:
@@ -257,6 +364,8 @@ async def _renew(services: Services, row: Claimed, recorder: _Recorder) -> bool:
     now = services.clock()
     async with services.db.session() as s:
         state = await q.renew(s, row.id, recorder.worker, now, now + LEASE)
+    if state == "ok":
+        recorder.leases.hold(row.id, now + LEASE)
     if state == "skipped":
         recorder.report.skipped += 1
     elif state == "lost":

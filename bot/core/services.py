@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.core.cache import ViewCache
+from bot.core.lifecycle import Drain
 from bot.core.ports import ChatDirectory, Messenger
 from bot.logs import cap_payload_loggers
 from storage.db import Database
@@ -24,6 +25,7 @@ class Services:
     directory: ChatDirectory | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     views: ViewCache = field(init=False, repr=False)  # expensive views, per data version
+    drain: Drain = field(default_factory=Drain)  # SIGTERM: stop taking work, release it
 
     def __post_init__(self) -> None:
         self.views = ViewCache(self.db)

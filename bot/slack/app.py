@@ -23,6 +23,7 @@ from bot.slack.early_ack import Background, acked_at_once
 from bot.slack.errors import is_database_error, on_listener_error
 from bot.slack.gate import UNSIGNED, Refusal, RequestGate, plain_headers, shape_problem
 from bot.slack.messenger import SlackMessenger
+from bot.slack.observability import install as install_observability
 from bot.slack.rate import RateGovernor
 from handlers.context import SERVICES_KEY
 
@@ -72,7 +73,8 @@ def create_bolt_app(
 def create_web_app(
     services: Services, bolt_app: AsyncApp | None, *, serve_events: bool = True
 ) -> web.Application:
-    """One aiohttp app: Slack's Request URL (HTTP mode only) plus a health route."""
+    """One aiohttp app: Slack's Request URL (HTTP mode only) plus health, readiness and
+    metrics routes."""
 
     async def slack_events(request: web.Request) -> web.Response:
         if request.content_length and request.content_length > MAX_BODY_BYTES:
@@ -113,6 +115,7 @@ def create_web_app(
         background = Background()
         web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, health)
+    install_observability(web_app, services, EVENTS_PATH)  # /metrics, /readyz, request counts
     return web_app
 
 

@@ -34,6 +34,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.http_proxy import proxy_for
+from bot.slack.observability import ApiCallObserver
 from bot.slack.rate import GovernedRateLimitRetryHandler, RateGovernor
 
 
@@ -77,9 +78,10 @@ def make_web_client(
     wait their turn, and a 429 pauses every sender of that method, on every replica.
     """
     handlers: list[AsyncRetryHandler] = [
+        ApiCallObserver(),  # first: it sees every attempt (counts calls and 429s by method)
         GovernedRateLimitRetryHandler(governor)
         if governor is not None
-        else AsyncRateLimitErrorRetryHandler(max_retry_count=8)
+        else AsyncRateLimitErrorRetryHandler(max_retry_count=8),
     ]
     if safe_to_repeat:
         handlers += [

@@ -1,7 +1,12 @@
 """Running the app: HTTP mode (Slack posts to /slack/events) or Socket Mode (we dial Slack).
 
-Either way one aiohttp app serves `/healthz`, so a load balancer or an orchestrator can watch
-the process the same way in both modes.
+Either way one aiohttp app serves `/healthz` (liveness), `/readyz` (database, scheduler, not
+shutting down) and `/metrics`, so a load balancer or an orchestrator can watch the process the
+same way in both modes.
+
+On SIGTERM (or SIGINT) the process drains: `/readyz` turns 503 so no new traffic comes, no new
+job or outbox row is taken, sends under way get `SHUTDOWN_GRACE_SECONDS` to finish, anything
+still held is then released for another replica, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from aiohttp import web
 
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
+from bot.slack.observability import READINESS
 from bot.teams.hosting import mount_teams
 
 logger = logging.getLogger("leverage.server")
 BACKLOG = 1024
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool = True) -> None:
@@ -43,17 +50,32 @@ async def serve(services: Services, *, socket_mode: bool, with_scheduler: bool =
     # A burst of Slack requests opens as many connections: room for them (default 128).
     await web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG).start()
     scheduler = _start_scheduler(services) if with_scheduler else None
+    readiness = web_app[READINESS]
+    readiness.scheduler = getattr(scheduler, "heartbeat", None)
     mode = "Socket Mode" if socket_mode else f"HTTP on {settings.host}:{settings.port}"
     logger.info("leverage-bot serving (%s, database %s)", mode, services.db.dialect)
     try:
         await _wait_for_stop_signal()
+        logger.info("stopping: no new work; finishing what is under way")
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        readiness.draining = True
+        await _drain(services, scheduler)
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
         await services.db.dispose()
+
+
+async def _drain(services: Services, scheduler: Any) -> None:
+    """Stop taking work, let sends under way finish briefly, then cancel and release the rest."""
+    services.drain.stop()
+    if scheduler is not None:
+        scheduler.pause()  # no new ticks; running jobs see `drain.stopping` and wind down
+    if not await services.drain.wait_idle(SHUTDOWN_GRACE_SECONDS):
+        logger.info("grace period over: releasing deliveries still under way")
+        await services.drain.cancel_all()
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
 
 
 def _start_scheduler(services: Services) -> Any:

@@ -394,3 +394,71 @@ async def sent_prompts(
         .order_by(D.id)
     )
     return [(str(c), str(t)) for c, t in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+async def renew_held(session: AsyncSession, worker: str, lease_until: datetime) -> list[int]:
+    """The heartbeat of a live worker: extend the lease of every row it still holds.
+
+    Leases are short so that a dead replica's rows are taken over within one lease period;
+    a live one keeps its rows by renewing them all in one statement every few seconds.
+    Returns the ids renewed: a row missing from them was taken over and must not be sent.
+    """
+    stmt = (
+        update(Delivery)
+        .where(D.lease_owner == worker, D.status == "claimed")
+        .values(lease_until=lease_until)
+        .returning(D.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [int(i) for i in (await session.exec(stmt)).scalars().all()]  # type: ignore[call-overload]
+
+
+async def release(
+    session: AsyncSession, worker: str, now: datetime, untried: Sequence[int] = ()
+) -> int:
+    """Hand back every row this worker still holds, due at once, for another worker to take.
+
+    Rows in `untried` were claimed but never sent: their claim's attempt is undone, so the
+    next worker sends without a history look-up. The others (a send was under way) keep
+    their attempt count, so the next worker first reconciles against the chat history.
+    """
+    mine = and_(D.lease_owner == worker, D.status == "claimed")
+    freed = {"status": "pending", "lease_owner": None, "lease_until": None}
+    released = 0
+    for start in range(0, len(untried), CHUNK):
+        chunk = list(untried[start : start + CHUNK])
+        undo = (
+            update(Delivery)
+            .where(mine, D.id.in_(chunk))
+            .values(attempts=D.attempts - 1, **freed)
+            .execution_options(synchronize_session=False)
+        )
+        released += int((await session.exec(undo)).rowcount or 0)  # type: ignore[call-overload]
+    rest = update(Delivery).where(mine).values(**freed).execution_options(synchronize_session=False)
+    released += int((await session.exec(rest)).rowcount or 0)  # type: ignore[call-overload]
+    return released
+
+
+async def live_delivery_counts(session: AsyncSession) -> dict[tuple[str, str, str], int]:
+    """(campaign, kind, status) -> rows, for open campaigns and any with rows still to send:
+    the metrics' view of the outbox, counted in the database on the covering index."""
+    unsent = select(D.campaign_id).where(D.status.in_(("pending", "claimed"))).distinct()
+    live = or_(D.campaign_id.in_(select(C.id).where(C.status == "open")), D.campaign_id.in_(unsent))
+    stmt = (
+        select(D.campaign_id, D.kind, D.status, func.count())
+        .where(live, D.kind != OPTOUT)
+        .group_by(D.campaign_id, D.kind, D.status)
+    )
+    return {(c, k, s): int(n) for c, k, s, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
+async def open_campaign_answers(session: AsyncSession) -> dict[str, int]:
+    """Answers per open campaign (a whole-organisation count, never split by team)."""
+    stmt = (
+        select(C.id, func.count(A.id))
+        .select_from(Campaign)
+        .outerjoin(Answer, A.campaign_id == C.id)
+        .where(C.status == "open")
+        .group_by(C.id)
+    )
+    return {str(c): int(n) for c, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]

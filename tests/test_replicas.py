@@ -1,0 +1,122 @@
+"""Real `leverage-bot serve` processes on one database: SIGTERM releases what a replica holds
+and exits 0; a SIGKILLed replica's deliveries are finished by the survivor within a lease."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.core import campaigns
+from bot.core.delivery import LEASE, run_due_deliveries
+from bot.core.services import Services
+from bot.slack.double import SlackDouble
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, database_url_for_tests, eventually
+from tests.test_campaign_fixtures import deliveries, seed_org, use_slack
+from tests.test_delivery_outbox import QUARTER, prompt_counts
+from tests.test_serve_process import free_port, wait_healthy
+
+Replica = tuple[str, asyncio.subprocess.Process]
+
+
+async def start_replica(slack: SlackDouble, tmp_path: Path, **env: str) -> Replica:
+    """`leverage-bot serve` with its scheduler, configured only through its environment."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    environment.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url, DATABASE_URL=database_url_for_tests(tmp_path),
+        HOST="127.0.0.1", PORT=str(port), LEVERAGE_FANOUT_RATE="5",
+    )  # fmt: skip
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    assert await wait_healthy(url, process) == 200
+    return url, process
+
+
+@pytest.fixture
+async def replicas() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    started: list[asyncio.subprocess.Process] = []
+    yield started
+    for process in started:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def campaign_for(services: Services, slack: SlackDouble, people: int) -> list[str]:
+    org = await seed_org(services, slack, people)
+    use_slack(services)
+    await campaigns.start_campaign(services, QUARTER, now=True)
+    return org.user_ids
+
+
+def sent_so_far(slack: SlackDouble) -> int:
+    return len([c for c in slack.ok_calls("chat.postMessage")])
+
+
+async def test_sigterm_releases_held_deliveries_and_exits_zero(
+    services: Services,
+    slack: SlackDouble,
+    tmp_path: Path,
+    replicas: list[asyncio.subprocess.Process],
+) -> None:
+    slack.set_rate_limit("chat.postMessage", 4, 1)  # slow enough to stop it mid-campaign
+    user_ids = await campaign_for(services, slack, 30)
+    url, process = await start_replica(slack, tmp_path, LEVERAGE_FANOUT_CONCURRENCY="4")
+    replicas.append(process)
+    await eventually(lambda: sent_so_far(slack) >= 4, timeout=30)
+    async with aiohttp.ClientSession() as session, session.get(url + "/metrics") as response:
+        names = {f.name for f in text_string_to_metric_families(await response.text())}
+    assert {"leverage_deliveries", "leverage_slack_api_calls", "leverage_scheduler_runs"} <= names
+    stopping = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    assert time.monotonic() - stopping < 15
+    rows = await deliveries(services, kind="prompt")
+    assert not [r for r in rows if r.status == "claimed"]  # nothing left held
+    sent = [r for r in rows if r.status == "sent"]
+    assert len(sent) == sent_so_far(slack) < 30  # every post recorded, and it did stop
+    report = await run_due_deliveries(services, worker_id="next-replica")  # no lease to wait
+    assert report.sent == 30 - len(sent) and report.reconciled == 0
+    assert prompt_counts(slack, user_ids) == [1] * 30
+
+
+async def test_a_killed_replicas_deliveries_are_finished_by_the_survivor_within_a_lease(
+    services: Services,
+    slack: SlackDouble,
+    tmp_path: Path,
+    replicas: list[asyncio.subprocess.Process],
+) -> None:
+    slack.set_rate_limit("chat.postMessage", 20, 5)
+    user_ids = await campaign_for(services, slack, 120)
+    _, victim = await start_replica(slack, tmp_path, LEVERAGE_FANOUT_RATE="10")
+    replicas.append(victim)
+    await eventually(lambda: sent_so_far(slack) >= 10, timeout=30)
+    _, survivor = await start_replica(slack, tmp_path, LEVERAGE_FANOUT_RATE="10")
+    replicas.append(survivor)
+    await eventually(lambda: sent_so_far(slack) >= 25, timeout=30)
+    victim.kill()
+    killed = time.monotonic()
+    await victim.wait()
+    await eventually(lambda: min(prompt_counts(slack, user_ids)) >= 1, timeout=90)
+    took = time.monotonic() - killed
+    assert prompt_counts(slack, user_ids) == [1] * 120  # exactly one each
+    assert took < LEASE.total_seconds() + 30
+    survivor.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(survivor.wait(), timeout=30) == 0
+    final = await deliveries(services, kind="prompt")
+    assert {r.status for r in final} == {"sent"}
