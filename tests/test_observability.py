@@ -158,6 +158,8 @@ async def test_request_log_line_is_json_with_kind_status_and_time_but_no_user_or
         (b"payload=%7Bnot json", "application/x-www-form-urlencoded", "unparseable"),
         (b"[1, 2]", "application/json", "unparseable"),
         (b"\xff\xfe", "application/x-www-form-urlencoded", "unparseable"),
+        (b"[" * 5000 + b"]" * 5000, "application/json", "unparseable"),
+        (b"payload=" + b"%5B" * 5000, "application/x-www-form-urlencoded", "unparseable"),
     ],
 )  # fmt: skip
 def test_request_kind(body: bytes, content_type: str, kind: str) -> None:

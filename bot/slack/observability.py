@@ -119,7 +119,7 @@ def request_kind(body: bytes, content_type: str) -> str:
             return "command"
         if "payload" in form:
             return _known(str(json.loads(form["payload"][0]).get("type", "")))
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (ValueError, AttributeError, RecursionError, TypeError):  # 4xx for the app to give
         return "unparseable"
     return "other"
 
