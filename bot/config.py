@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, alias="LEVERAGE_MIN_GROUP_SIZE")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="text", alias="LOG_FORMAT", pattern="^(text|json)$")
+    # Free text (examples, notes, replies) is removed after this many quarters; 0 keeps it.
+    retention_quarters: int = Field(default=4, alias="LEVERAGE_RETENTION_QUARTERS", ge=0, le=400)
     # Quarterly campaign schedule.
     campaign_cron: str = Field(
         default="second-tuesday-last-month", alias="LEVERAGE_CAMPAIGN_SCHEDULE"

@@ -1,15 +1,19 @@
-"""The clock of the campaign: open it on its day, remind, close, and send what is due.
+"""The clock of the campaign: open it on its day, remind, close, purge old text, and send
+what is due.
 
-Every job is safe to run on several replicas at once and to fire twice: correctness comes from
-the database (campaign rows keyed by quarter, outbox rows claimed in transactions), so the
-scheduler only decides *when* to look, never *whether* something was already done.
+Each replica's APScheduler is a thin trigger with two ticks: every 5 s it drains due outbox
+rows (every replica shares that work through row claims), and every 5 s it offers the
+coordinated jobs (`bot.coordination`), each of which runs once across all replicas, decided by
+a lease on its database row. APScheduler 3 cannot share a job store between processes, so
+no coordination lives in it. Every job is also idempotent (campaign rows keyed by quarter,
+outbox rows with unique keys), so even a job run twice does no harm.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -23,8 +27,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
+from bot.coordination import Job, tick
 from bot.core import campaigns, quarters
-from bot.core.delivery import run_due_deliveries
+from bot.core.delivery import default_worker_id, run_due_deliveries
+from bot.core.retention import JOB_NAME as RETENTION_JOB
+from bot.core.retention import purge_expired_text
 from bot.core.services import Services
 
 logger = logging.getLogger("leverage.scheduler")
@@ -32,6 +39,8 @@ logger = logging.getLogger("leverage.scheduler")
 DEFAULT_RULE = "second-tuesday-last-month"
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
 DELIVERY_TICK_SECONDS = 5  # how soon due (or abandoned) outbox rows are picked up
+JOB_TICK_SECONDS = 5  # how soon a due coordinated job (or a dead replica's) is run
+ALIGNED = datetime(2000, 1, 1, tzinfo=UTC)  # interval jobs fire on wall-clock multiples
 
 
 class Heartbeat:
@@ -89,16 +98,18 @@ async def open_on_cron(services: Services) -> str | None:
         return None
 
 
-async def housekeeping(services: Services) -> None:
+async def housekeeping(services: Services) -> str:
     """Prompt newcomers, queue reminders whose day has come, close campaigns that ended."""
     newcomers = await campaigns.enqueue_newcomers(services)
     queued = await campaigns.queue_scheduled_reminders(services)
     closed = await campaigns.close_expired(services)
+    summary = (
+        f"prompts for newcomers: {newcomers}; reminders queued: {queued}; "
+        f"campaigns closed: {', '.join(closed) or 'none'}"
+    )
     if newcomers or queued or closed:
-        logger.info(
-            "prompts for newcomers: %d; reminders queued: %d; campaigns closed: %s",
-            newcomers, queued, closed or "none",
-        )  # fmt: skip
+        logger.info("%s", summary)
+    return summary
 
 
 async def deliver(services: Services) -> None:
@@ -117,20 +128,35 @@ def opening_trigger(rule: str) -> CronTrigger:
     return CronTrigger.from_crontab(rule, timezone="UTC")
 
 
-def build_scheduler(services: Services) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+def coordinated_jobs(services: Services) -> list[Job]:
+    """The jobs that run once across replicas, each with its own schedule."""
     rule = services.settings.campaign_cron
-    opener = open_if_due if rule.strip() in ("", DEFAULT_RULE) else open_on_cron
-    jobs = [
-        ("campaign-open", opener, opening_trigger(rule)),
-        ("campaign-housekeeping", housekeeping, IntervalTrigger(minutes=15)),
-        ("deliveries", deliver, IntervalTrigger(seconds=DELIVERY_TICK_SECONDS)),
+    default = rule.strip() in ("", DEFAULT_RULE)
+    return [
+        # The default opener checks "open day reached, not fanned out" itself, so it also runs
+        # when first seen and catches up late; a custom crontab opens unconditionally, so a
+        # fire more than an hour late (every replica was down) is skipped, as APScheduler would.
+        Job("campaign-open", open_if_due if default else open_on_cron, opening_trigger(rule),
+            run_at_start=default, misfire_grace=None if default else timedelta(hours=1)),
+        Job("campaign-housekeeping", housekeeping,
+            IntervalTrigger(minutes=15, start_date=ALIGNED, timezone="UTC")),
+        Job(RETENTION_JOB, purge_expired_text, CronTrigger(hour=3, minute=30, timezone="UTC")),
+    ]  # fmt: skip
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    """Two thin ticks (see the module's docstring), both first run at start."""
+    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    jobs, owner, now = coordinated_jobs(services), default_worker_id(), datetime.now(UTC)
+    ticks = [
+        ("coordinated-jobs", tick, [services, jobs, owner], JOB_TICK_SECONDS),
+        ("deliveries", deliver, [services], DELIVERY_TICK_SECONDS),
     ]
-    for job_id, func, trigger in jobs:
-        scheduler.add_job(func, trigger, args=[services], id=job_id, **JOB_DEFAULTS)
-    if opener is open_if_due:  # catch up at start: the open day may have passed while down
-        scheduler.modify_job("campaign-open", next_run_time=datetime.now(UTC))
-    scheduler.modify_job("deliveries", next_run_time=datetime.now(UTC))
+    for job_id, func, args, seconds in ticks:
+        scheduler.add_job(
+            func, IntervalTrigger(seconds=seconds), args=args, id=job_id, next_run_time=now,
+            **JOB_DEFAULTS,
+        )  # fmt: skip
     heartbeat = Heartbeat(scheduler, DELIVERY_TICK_SECONDS)
     scheduler.add_listener(
         heartbeat.on_event,

@@ -11,7 +11,7 @@ from bot.core.answers import AnswerInput
 from bot.core.campaigns import CampaignError
 from bot.core.delivery import run_due_deliveries
 from bot.core.services import Services
-from bot.scheduler import build_scheduler, housekeeping, open_if_due
+from bot.scheduler import build_scheduler, coordinated_jobs, housekeeping, open_if_due
 from bot.slack.double import SlackDouble
 from tests.test_campaign_fixtures import (
     NOON,
@@ -134,8 +134,10 @@ async def test_scheduler_opens_reminds_and_closes(services: Services, slack: Sla
     await seed_org(services, slack, 3)
     scheduler = build_scheduler(services)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"campaign-open", "campaign-housekeeping", "deliveries"}
+    assert set(jobs) == {"coordinated-jobs", "deliveries"}  # each runs the jobs below once
     assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
+    coordinated = {job.name for job in coordinated_jobs(services)}
+    assert coordinated == {"campaign-open", "campaign-housekeeping", "retention"}
     at(services, datetime(2026, 12, 7, 6, tzinfo=UTC))
     assert await open_if_due(services) is None
     at(services, datetime(2026, 12, 8, 6, tzinfo=UTC))

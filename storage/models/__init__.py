@@ -13,6 +13,7 @@ from storage.models.disclosures import (
 from storage.models.facts import FactChange, OrgFact
 from storage.models.org import Person, Team
 from storage.models.replay import SeenRequest
+from storage.models.scheduler import ScheduledJob
 from storage.models.teams import TeamsConversation, TeamsSent
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Person",
     "QuarterNote",
     "RateLimitState",
+    "ScheduledJob",
     "SeenRequest",
     "SubmissionGuard",
     "Team",
