@@ -21,7 +21,7 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
@@ -73,17 +73,6 @@ SCHEDULER_RUNS = Counter(
     ["job", "outcome"],
     registry=REGISTRY,
 )
-CACHE_REQUESTS = Counter(
-    "leverage_cache_requests",
-    "Cache look-ups by cache name and result (hit, miss)",
-    ["cache", "result"],
-    registry=REGISTRY,
-)
-
-
-def record_cache(cache: str, *, hit: bool) -> None:
-    """For caches (e.g. `bot.core.cache`): one call per look-up."""
-    CACHE_REQUESTS.labels(cache=cache, result="hit" if hit else "miss").inc()
 
 
 @dataclass
@@ -93,6 +82,7 @@ class _Snapshot:
     database_up: bool = False
     deliveries: dict[tuple[str, str, str], int] = field(default_factory=dict)
     answered: dict[str, int] = field(default_factory=dict)
+    cache: dict[str, int] = field(default_factory=dict)  # the view cache's own counts
 
 
 class _DatabaseFigures(Collector):
@@ -101,7 +91,7 @@ class _DatabaseFigures(Collector):
     def __init__(self) -> None:
         self.snapshot = _Snapshot()
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         snap = self.snapshot
         up = GaugeMetricFamily(
             "leverage_database_up", "1 when the database answered the last scrape's queries"
@@ -125,6 +115,15 @@ class _DatabaseFigures(Collector):
         for campaign, n in sorted(snap.answered.items()):
             answered.add_metric([campaign], float(n))
         yield answered
+        cache = CounterMetricFamily(
+            "leverage_cache_requests",
+            "View cache look-ups (bot.core.cache) by result: hit (from memory), shared (waited "
+            "for a computation under way), miss (computed)",
+            labels=["cache", "result"],
+        )
+        for result, n in sorted(snap.cache.items()):
+            cache.add_metric(["views", result], float(n))
+        yield cache
 
 
 DATABASE_FIGURES = _DatabaseFigures()
@@ -136,6 +135,9 @@ async def refresh_database_figures(services: Services) -> None:
     from storage.queries import campaigns as q
 
     snap = _Snapshot()
+    stats = getattr(getattr(services, "views", None), "stats", None)
+    if stats is not None:
+        snap.cache = {"hit": stats.hits, "shared": stats.shared, "miss": stats.computed}
     try:
         async with services.db.session() as s:
             snap.deliveries = await q.live_delivery_counts(s)

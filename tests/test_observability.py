@@ -79,6 +79,10 @@ async def test_metrics_show_requests_web_api_calls_429s_and_deliveries(
     assert value(after, "leverage_deliveries", kind="prompt", state="sent", **quarter) == 6
     assert value(after, "leverage_campaign_answered", **quarter) == 0
     assert value(after, "leverage_database_up") == 1
+    assert (
+        "leverage_cache_requests_total",
+        frozenset({("cache", "views"), ("result", "hit")}),
+    ) in after
     assert value(after, "process_resident_memory_bytes") > 0
     assert len(org.user_ids) == 6
 
