@@ -42,7 +42,7 @@ from bot.config import load_settings
 from bot.core import quarters
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
-from bot.slack.simulator import SlackSender, multi, plain, radio, static
+from bot.slack.simulator import SlackSender, multi, plain, static
 from handlers import ids
 from storage.db import Database
 from storage.models import Answer, Delivery
@@ -117,14 +117,13 @@ async def concurrent_commands(
 
 
 def answer_form() -> dict[str, Any]:
+    """Step one of the answer form (what saves the answer); step two is optional."""
     values = {
         "example": plain("Drafted release notes from commits with an assistant."),
-        "work_kind": static("coding"), "tool": plain("GitHub Copilot"),
-        "tool_approved": radio("approved"), "establishment": radio("team"),
-        "spread": radio("my_team"), "continues_without_me": radio("yes"),
-        "hours_saved_per_month": plain(""), "metric": plain(""),
-        "obstacles": multi([]), "share_consent": multi([]),
-    }  # fmt: skip
+        "work_kind": static("coding"),
+        "tool": plain("GitHub Copilot"),
+        "share_consent": multi([]),
+    }
     return {block: {"value": element} for block, element in values.items()}
 
 
