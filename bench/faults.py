@@ -132,6 +132,7 @@ class Answerers:
 
     def __init__(self, urls: list[str], slack: SlackDouble, label: str) -> None:
         self.senders = [SlackSender(url, SECRET, slack.response_url_base) for url in urls]
+        self.everyone = list(self.senders)
         self.label = label
         self.saved: set[str] = set()
         self.refused = 0
@@ -152,7 +153,7 @@ class Answerers:
             await asyncio.sleep(0.5)
 
     async def close(self) -> None:
-        for sender in self.senders:
+        for sender in self.everyone:
             await sender.close()
 
 
@@ -172,6 +173,7 @@ async def campaign_with_faults(
         for i, user in enumerate(people[:: max(1, len(people) // args.answers)][: args.answers])
     ]
     total = len(people)
+    db = Database(args.db)
     killed_at = restarted_at = None
     sent_at_kill = 0
     deadline = time.monotonic() + args.timeout
@@ -185,14 +187,13 @@ async def campaign_with_faults(
         if restarted_at is None and sent >= total // 2:
             restarted_at = time.monotonic()
             await asyncio.to_thread(subprocess.run, shlex.split(args.restart), check=True)
-        if sent >= total:
-            break
-        await asyncio.sleep(0.05)
+        if sent >= total and await unsent_prompts(db, label) == 0:
+            break  # every person has the DM *and* every outbox row is recorded as sent
+        await asyncio.sleep(0.25)
     finished = time.monotonic()
     await asyncio.gather(*answering)
     await answerers.close()
     counts = prompts_by_user(slack, label)
-    db = Database(args.db)
     async with db.session() as s:
         answers = select(func.count()).select_from(Answer).where(Answer.campaign_id == label)
         stored = (await s.exec(answers)).scalar_one()  # type: ignore[call-overload]
@@ -217,6 +218,24 @@ async def campaign_with_faults(
         "claimed_left": claimed,
         "ratelimited": len([c for c in slack.calls_to("chat.postMessage") if c.status == 429]),
     }
+
+
+async def unsent_prompts(db: Database, label: str) -> int:
+    """Prompt rows not yet recorded as sent (-1 while the database is restarting)."""
+    try:
+        async with db.session() as s:
+            stmt = (
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.campaign_id == label,
+                    Delivery.kind == "prompt",
+                    Delivery.status != "sent",
+                )
+            )
+            return int((await s.exec(stmt)).scalar_one())  # type: ignore[call-overload]
+    except Exception:
+        return -1
 
 
 def table(load: dict[str, Any], fault: dict[str, Any], args: argparse.Namespace) -> str:
