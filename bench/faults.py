@@ -66,7 +66,7 @@ async def start_replica(args: argparse.Namespace, slack: SlackDouble, name: str)
         SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.base_url,
         DATABASE_URL=args.db, HOST="127.0.0.1", PORT=str(port), LEVERAGE_ADMINS=ADMIN,
         LEVERAGE_FANOUT_RATE=str(args.replica_rate), LEVERAGE_FANOUT_CONCURRENCY="16",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
     )  # fmt: skip
     log = open(Path(args.logs) / f"replica-{name}.log", "w")  # noqa: SIM115 (closed at exit)
     process = await asyncio.create_subprocess_exec(

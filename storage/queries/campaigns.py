@@ -256,10 +256,19 @@ async def claim(
     )
     pick = select(D.id).where(due).order_by(D.due_at).limit(limit)
     if _dialect(session) == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        # Lock the rows first, then update exactly those: inside one UPDATE, PostgreSQL may
+        # re-run a `LIMIT … FOR UPDATE SKIP LOCKED` subquery for every row it scans (each run
+        # skipping the rows just taken), and one worker then claims the whole queue.
+        locked = await session.exec(pick.with_for_update(skip_locked=True))  # type: ignore[call-overload]
+        ids = [int(i) for i in locked.scalars().all()]
+        if not ids:
+            return []
+        chosen: Any = D.id.in_(ids)
+    else:  # SQLite runs one writer at a time: the single UPDATE is the claim
+        chosen = D.id.in_(pick.scalar_subquery())
     stmt = (
         update(Delivery)
-        .where(D.id.in_(pick.scalar_subquery()), due)
+        .where(chosen, due)
         .values(
             status="claimed", lease_owner=worker, lease_until=lease_until, attempts=D.attempts + 1
         )
