@@ -213,7 +213,7 @@ async def campaign_with_faults(
     ]
     total = len(people)
     db = Database(args.db)
-    killed_at = restarted_at = None
+    killed_at = restarted_at = taken_over_at = None
     sent_at_kill = 0
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
@@ -226,7 +226,10 @@ async def campaign_with_faults(
         if restarted_at is None and sent >= total // 2:
             restarted_at = time.monotonic()
             await asyncio.to_thread(subprocess.run, shlex.split(args.restart), check=True)
-        if sent >= total and await unsent_prompts(db, label) == 0:
+        gone = killed_at is not None and taken_over_at is None
+        if gone and await held_by_process(db, victim.pid) == 0:
+            taken_over_at = time.monotonic()
+        if sent >= total and taken_over_at and await unsent_prompts(db, label) == 0:
             break  # every person has the DM *and* every outbox row is recorded as sent
         await asyncio.sleep(0.25)
     finished = time.monotonic()
@@ -248,6 +251,7 @@ async def campaign_with_faults(
         "kill_after_s": (killed_at or finished) - started,
         "restart_after_s": (restarted_at or finished) - started,
         "survivor_finished_s": finished - (killed_at or finished),
+        "taken_over_s": (taken_over_at or finished) - (killed_at or finished),
         "total_s": finished - started,
         "duplicates": sum(1 for c in counts.values() if c > 1),
         "missing": sum(1 for u in people if counts[u] == 0),
@@ -257,6 +261,20 @@ async def campaign_with_faults(
         "claimed_left": claimed,
         "ratelimited": len([c for c in slack.calls_to("chat.postMessage") if c.status == 429]),
     }
+
+
+async def held_by_process(db: Database, pid: int | None) -> int:
+    """Rows still claimed by workers of process `pid` (worker ids are host:pid:random)."""
+    try:
+        async with db.session() as s:
+            stmt = (
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status == "claimed", Delivery.lease_owner.like(f"%:{pid}:%"))
+            )
+            return int((await s.exec(stmt)).scalar_one())  # type: ignore[call-overload]
+    except Exception:
+        return -1
 
 
 async def unsent_prompts(db: Database, label: str) -> int:
@@ -301,6 +319,8 @@ def table(
         f"| replica A SIGKILLed after | {fault['kill_after_s']:.1f} s "
         f"({fault['sent_at_kill']} sent) |",
         f"| PostgreSQL restarted after | {fault['restart_after_s']:.1f} s |",
+        f"| **dead replica's claimed rows all taken over, after the kill** | "
+        f"**{fault['taken_over_s']:.1f} s** |",
         f"| **survivor finished, after the kill** | **{fault['survivor_finished_s']:.1f} s** |",
         f"| whole campaign | {fault['total_s']:.1f} s |",
         f"| **duplicates / missing prompts** | **{fault['duplicates']} / {fault['missing']}** |",
