@@ -183,3 +183,20 @@ async def test_a_teams_user_who_asks_to_be_contacted_is_reachable_by_person(
     rows = await all_rows(teams_services)
     [(_ref, person_id, slack_user_id)] = rows["disclosurecontact"]
     assert person_id is not None and slack_user_id is None
+
+
+async def test_manager_on_teams_gets_the_team_summary_card_at_close(
+    teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services
+) -> None:
+    boss = await _member(teams_services, teams, connector, "Boss")
+    for n in range(5):
+        await add_person(teams_services, f"Report {n}", f"r{n}@example.com",
+                         manager_email="boss@example.com")  # fmt: skip
+    await campaigns.start_campaign(teams_services, QUARTER, now=True)
+    await run_due_deliveries(teams_services)
+    await campaigns.close_campaign(teams_services, QUARTER)
+    report = await run_due_deliveries(teams_services)
+    assert report.sent >= 1
+    summary = _valid(last_card(connector, boss))
+    assert "Team summary" in card_text(summary)
+    assert connector.refused == []

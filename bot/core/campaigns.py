@@ -322,7 +322,7 @@ async def close_campaign(services: Services, campaign_id: str | None = None) -> 
                 "attempts": 0,
             }
             for m in managers
-            if m.slack_user_id
+            if m.slack_user_id or m.aad_object_id  # on Slack, Teams or both
         ]
         await q.insert_deliveries(s, rows)
     return await campaign_status(services, campaign.id)
