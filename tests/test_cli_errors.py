@@ -9,11 +9,13 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.core import quarters
 from bot.slack.double import SlackDouble
 from storage.db import Database
 from tests.conftest import database_url_for_tests
@@ -230,3 +232,22 @@ def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+async def test_stage_refuses_future_quarters_and_teams_never_read_none(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database: Database
+) -> None:
+    from tests.stage_fixtures import add_answers, add_prompts, make_team
+
+    quarter = quarters.quarter_of(datetime.now(UTC))
+    team, people = await make_team(database, "Few answers", 6)
+    await add_answers(database, quarter, team, people[:2])  # below K: figures withheld
+    await add_prompts(database, quarter, people)
+    code, _, err = await run_cli(capsys, "stage", "--quarter", "2999Q1")
+    assert code == 2 and "Q1 2999 has not started yet" in err
+    plain(err)
+    code, out, err = await run_cli(capsys, "stage", "--teams")
+    assert code == 0, err
+    team_line = next(line for line in out.splitlines() if "team Few answers" in line)
+    assert "None" not in out and "withheld" in team_line and "of 6" in team_line
+    assert "Next step:" in out and "Stage 1 of 5" in out

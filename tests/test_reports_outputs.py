@@ -72,7 +72,7 @@ async def test_cli_stage_json_facts_export_and_report(services: Services, tmp_pa
     teams = json.loads(out)["teams"]
     assert code == 0 and [t["scope"] for t in teams] == ["Data"] and teams[0]["answered"] == 6
     code, out, err = await cli(services, "stage", "--quarter", "2026Q1")
-    assert code == 0 and "(2026Q1, confidence" in out, err
+    assert code == 0 and "(Q1 2026, confidence" in out, err
     code, _, err = await cli(services, "facts", "set", "ai_policy=sometimes")
     assert code == 2 and "expects true or false" in err
     code, out, _ = await cli(services, "export", "--format", "csv")

@@ -3,13 +3,14 @@ store them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.core.facts import set_facts
 from bot.core.services import Services
-from bot.core.stage import ThresholdsError, assess
+from bot.core.stage import QuarterOutOfRange, ThresholdsError, assess
 from tests.stage_fixtures import add_answers, add_disclosures, add_prompts, make_team
 
 Q = "2026Q3"
@@ -56,7 +57,8 @@ async def test_without_policy_and_review_path_never_above_two(services: Services
     assert report.stage == 2
     assert any("cannot exceed 2" in t for t in texts(report))
     assert "No AI policy" in report.constraint["criterion"]
-    assert "SLA" in report.next_step
+    # A deadline on a review path needs the policy and the path first: that is the step.
+    assert "AI policy" in report.next_step and "ai_policy=true" in report.next_step
 
 
 async def test_a_stage_counts_only_if_lower_ones_hold(services: Services) -> None:
@@ -123,6 +125,7 @@ async def test_confidence_follows_answers_and_response_rate(services: Services) 
 
 
 async def test_a_quarter_with_no_answers(services: Services) -> None:
+    services.clock = lambda: datetime(2027, 2, 10, 12, tzinfo=UTC)
     empty = await assess(services)
     assert empty.stage == 1 and empty.confidence == "low"
     assert any("Fewer than 5 answers" in t for t in texts(empty))
@@ -131,6 +134,19 @@ async def test_a_quarter_with_no_answers(services: Services) -> None:
     assert report.quarter == "2027Q1" and report.stage == 1 and report.confidence == "low"
     assert report.signals["answered"] is None  # 0 reads "fewer than 5", as 1..4 would
     assert any("Fewer than 5 answers in Q1 2027 so far" in t for t in texts(report))
+
+
+async def test_future_quarters_and_quarters_before_the_first_campaign_are_refused(
+    services: Services,
+) -> None:
+    services.clock = lambda: datetime(2026, 11, 10, 12, tzinfo=UTC)
+    await org_with_production(services)
+    with pytest.raises(QuarterOutOfRange, match="Q1 2030 has not started yet; choose Q4 2026"):
+        await assess(services, "2030Q1")
+    with pytest.raises(QuarterOutOfRange, match="before the first campaign \\(Q3 2026\\)"):
+        await assess(services, "2025Q4")
+    report = await assess(services)
+    assert [p["quarter"] for p in report.trend] == [Q]  # nothing beyond the data is drawn
 
 
 async def test_contradictory_facts_are_reported_not_fatal(services: Services) -> None:

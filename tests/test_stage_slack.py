@@ -41,7 +41,7 @@ async def test_ai_stage_reports_stage_evidence_constraint_and_trend(
     assert "Stage 2 of 5" in body["text"] and "confidence low" in body["text"]
     assert "No AI policy and review path" in flat
     assert "Legal / compliance review (6)" in flat  # the most-reported obstacle
-    assert "Give AI reviews a deadline" in flat
+    assert "Publish a short AI policy" in flat  # no policy yet: that comes before a deadline
     assert "facts set" not in flat  # the recording command is for admins only
     await sender.action("stage_evidence", user_id="UANYONE", value=Q)
     evidence = str(await eventually(lambda: slack.opened_views and slack.opened_views[-1]))

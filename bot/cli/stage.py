@@ -11,33 +11,66 @@ from typing import Any
 
 from bot.cli.common import CliError, run_with_services
 from bot.cli.errors import file_error
+from bot.config import load_settings
+from bot.core import stage_text as words
 from bot.core.facts import KNOWN_FACTS, FactError, load_facts, parse_pairs, set_facts
-from bot.core.quarters import normalise_quarter
+from bot.core.quarters import normalise_quarter, quarter_label
 from bot.core.reports import export_signals, write_report
 from bot.core.signals import team_signals
-from bot.core.stage import StageReport, ThresholdsError, assess
+from bot.core.stage import QuarterOutOfRange, StageReport, ThresholdsError, assess
 from bot.core.team_summary import participation
 
 MARK = {True: "met   ", False: "missed", None: "note  "}
 
 
 def _print_report(report: StageReport) -> None:
-    print(f"Stage {report.stage}: {report.stage_name}  ({report.quarter}, confidence "
-          f"{report.confidence})")  # fmt: skip
+    """The stage in plain words first, then the evidence grouped by stage, for a terminal."""
+    quarter = quarter_label(report.quarter)
+    print(f"{words.stage_title(report.stage)}  ({quarter}, confidence {report.confidence})")
+    print(f"  {words.STAGE_MEANING[report.stage]}")
     c = report.constraint
     if c.get("criterion"):
-        print(f"Binding constraint: {c['criterion']}")
-    if c.get("gate"):
+        print(f"Holding it back: {c['criterion']}")
+    if c.get("gate") and c["gate"].get("reports"):
         print(f"Gate people report most: {c['gate']['label']} ({c['gate']['reports']})")
     if report.next_step:
-        print(f"Next step: {report.next_step}")
+        print(f"Next step: {c.get('next_step_plain') or words.plain_step(report.next_step)}")
+        hint = c.get("next_step_hint")
+        if hint:
+            print(f"  (admins, once it is done: {hint})")
+        elif c.get("done_since"):
+            print("  (recorded since that quarter: leverage-bot facts list)")
     print("Evidence:")
-    for line in report.evidence:
-        print(f"  [{MARK[line['met']]}] {line['text']}")
-    print("Trend: " + " -> ".join(f"{p['quarter']}:{p['stage']}" for p in report.trend))
+    for stage in (*words.STAGE_NAMES, None):
+        lines = [e for e in report.evidence if (None if e.get("cap") else e["stage"]) == stage]
+        if not lines:
+            continue
+        title = f"Stage {stage}: {words.STAGE_NAMES[stage]}" if stage else "Limits and notes"
+        print(f"  {title}")
+        for line in lines:
+            print(f"    [{MARK[line['met']]}] {line['text']}")
+    print("Trend: " + " -> ".join(f"{quarter_label(p['quarter'])}: {p['stage']}"
+                                  + (f" ({p['change']})" if p.get("change") else "")
+                                  for p in report.trend))  # fmt: skip
     print(report.diagnostic.get("summary", ""))
     for answer in report.diagnostic.get("answers", []):
         print(f"  - {answer}")
+
+
+def _team_line(s: Any) -> str:
+    """One team, every figure readable: a share in percent, 'withheld' below K, never None."""
+    data = s.to_dict()
+
+    def share(key: str) -> str:
+        return words.percent(data.get(key), withheld=key in s.hidden)
+
+    def count(key: str) -> str:
+        return "withheld" if key in s.hidden or data.get(key) is None else str(data[key])
+
+    return (
+        f"  team {s.scope}: {participation(s)} answered, with an example {share('breadth')}, "
+        f"sanctioned {share('sanctioned_share')}, production use cases {count('production')}"
+    )
 
 
 async def _assess_with_teams(services: Any, quarter: str | None, teams: bool) -> Any:
@@ -50,7 +83,7 @@ def _stage(args: argparse.Namespace) -> int:
     quarter = _quarter(args.quarter)
     try:
         report, slices = run_with_services(lambda s: _assess_with_teams(s, quarter, args.teams))
-    except ThresholdsError as error:
+    except (ThresholdsError, QuarterOutOfRange) as error:
         raise CliError(str(error)) from None
     if args.json:
         data = report.to_dict()
@@ -59,9 +92,13 @@ def _stage(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     else:
         _print_report(report)
-        for s in slices or []:
-            print(f"  team {s.scope}: {participation(s)} answered, "
-                  f"sanctioned {s.sanctioned_share}, production {s.production}")  # fmt: skip
+        if slices is not None:
+            k = load_settings().min_group_size
+            print(f"Teams ({quarter_label(report.quarter)}; only teams of at least {k} people):")
+            for s in slices:
+                print(_team_line(s))
+            if not slices:
+                print(f"  none yet: no team has at least {k} people")
     return 0
 
 

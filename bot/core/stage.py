@@ -19,22 +19,20 @@ from bot.core import facts as facts_core
 from bot.core import quarters
 from bot.core import signals as signals_core
 from bot.core import stage_rules as rules
+from bot.core import stage_text as plain
 from bot.core.cache import cached
 from bot.core.diagnostic import answer_diagnostic
 from bot.core.facts import Facts
 from bot.core.signals import Signals
-
-STAGE_NAMES = {
-    1: "Ad-hoc individual use",
-    2: "Pilot capability",
-    3: "Production capability",
-    4: "AI as infrastructure",
-    5: "AI as default",
-}
+from bot.core.stage_text import STAGE_NAMES  # re-exported: the names live with the words
 
 
 class ThresholdsError(ValueError):
     """The thresholds override file is missing, not TOML, or names unknown settings."""
+
+
+class QuarterOutOfRange(ValueError):
+    """A quarter that has not started, or lies before the first campaign: nothing to judge."""
 
 
 def load_thresholds(override_file: str = "") -> dict[str, Any]:
@@ -226,16 +224,55 @@ def _facts_for(quarter: str, latest: str, history: list[Any], now: Facts) -> Fac
     return facts_core.facts_as_of(history, quarters.quarter_end(quarter))
 
 
-def stages(
-    series: list[Signals], changes: list[Any], now: Facts, t: dict[str, Any], last: int = 0
-) -> list[int]:
-    """The stage each of the last `last` quarters had (all when 0), with that quarter's facts."""
-    latest = series[-1].quarter
+def estimates(
+    series: list[Signals],
+    changes: list[Any],
+    now: Facts,
+    t: dict[str, Any],
+    last: int = 0,
+    latest: str | None = None,
+) -> list[_Estimate]:
+    """The estimate for each of the last `last` quarters (all when 0), each with the facts of
+    its quarter (`latest`, the newest quarter with data, is judged with today's facts)."""
+    latest = latest or series[-1].quarter
     start = max(0, len(series) - last) if last else 0
     return [
-        estimate(series[: i + 1], _facts_for(series[i].quarter, latest, changes, now), t).stage
+        estimate(series[: i + 1], _facts_for(series[i].quarter, latest, changes, now), t)
         for i in range(start, len(series))
     ]
+
+
+def change_reason(before: _Estimate, after: _Estimate) -> str | None:
+    """Why the stage moved between two quarters, in a few plain words (for the chart)."""
+    if before.stage == after.stage:
+        return None
+    was = {c.key: c.met for c in before.criteria}
+    low, high = sorted((before.stage, after.stage))
+    up = after.stage > before.stage
+    caps_then = {cap for cap, _ in before.caps}
+    caps_now = {cap for cap, _ in after.caps}
+    if up:
+        moved = [c for c in after.criteria if low < c.stage <= high and c.met and not was[c.key]]
+        capped = [CAP_WORDS[cap][0] for cap in sorted(caps_then - caps_now)]
+    else:
+        moved = [c for c in after.criteria if low < c.stage <= high and not c.met and was[c.key]]
+        capped = [CAP_WORDS[cap][1] for cap in sorted(caps_now - caps_then)]
+    if 2 in caps_then ^ caps_now:  # the cap already says it: policy and review path
+        moved = [c for c in moved if c.key not in ("ai_policy", "review_path")]
+    checks = [_lower(plain.check_text(c.key, c.text.split(": ")[0])) for c in moved]
+    why = capped + [text if up else f"no longer: {text}" for text in checks]
+    return f"{before.stage}→{after.stage}: " + "; ".join(why[:2]) if why else None
+
+
+def _lower(text: str) -> str:
+    return text if text.startswith("AI ") else text[:1].lower() + text[1:]
+
+
+# Per cap (stage ceiling): how its lifting and its coming read on the chart.
+CAP_WORDS = {
+    1: ("covert use no longer dominates", "covert use dominates"),
+    2: ("AI policy and review path in place", "AI policy or review path gone"),
+}
 
 
 async def stage_history(services: Any) -> dict[str, int]:
@@ -252,23 +289,32 @@ async def stage_history(services: Any) -> dict[str, int]:
     now = await facts_core.load_facts(services)
     changes = await facts_core.fact_history(services)
     series = list(by_quarter.values())
-    return dict(zip(by_quarter, stages(series, changes, now, t), strict=True))
+    return {q: e.stage for q, e in zip(by_quarter, estimates(series, changes, now, t), strict=True)}
 
 
 def _trend(
-    series: list[Signals], public: list[Signals], changes: list[Any], now: Facts, t: dict[str, Any]
+    series: list[Signals],
+    public: list[Signals],
+    changes: list[Any],
+    now: Facts,
+    t: dict[str, Any],
+    latest: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Stages from the raw series, figures from the public one (None where withheld)."""
+    """Stages from the raw series, figures from the public one (None where withheld), and
+    where the stage moved, why."""
     out = []
     window = int(t["trend"]["quarters"])
     recent = public[-window:]
-    for sig, stage in zip(recent, stages(series, changes, now, t, window), strict=True):
+    found = estimates(series, changes, now, t, window + 1, latest)
+    found = found[-len(recent) - 1 :]
+    previous = found[0] if len(found) > len(recent) else None
+    for sig, est in zip(recent, found[-len(recent) :], strict=True):
         shown = sig.to_dict()
         kinds = shown["repeatable_kinds"]
         out.append(
             {
                 "quarter": sig.quarter,
-                "stage": stage,
+                "stage": est.stage,
                 "answered": shown["answered"],
                 "response_rate": shown["response_rate"],
                 "breadth": shown["breadth"],
@@ -276,8 +322,11 @@ def _trend(
                 "production": shown["production"],
                 "repeatable_kinds": None if kinds is None else len(kinds),
                 "covert": shown["covert"],
+                "covert_share": shown["covert_share"],
+                "change": change_reason(previous, est) if previous else None,
             }
         )
+        previous = est
     return out
 
 
@@ -298,10 +347,29 @@ def view_key(
     return ("stage", quarter, services.min_group_size, json.dumps(t, sort_keys=True))
 
 
+def check_quarter(quarter: str, known: list[str], current: str) -> None:
+    """Refuse quarters there is nothing to judge for: not started yet, or before the first
+    campaign. Any quarter from the first campaign to this one is judged (a quiet one reads as
+    "no answers yet")."""
+    if quarter > current:
+        raise QuarterOutOfRange(
+            f"{quarters.quarter_label(quarter)} has not started yet; choose "
+            f"{quarters.quarter_label(current)} or earlier"
+        )
+    if known and quarter < known[0]:
+        raise QuarterOutOfRange(
+            f"{quarters.quarter_label(quarter)} is before the first campaign "
+            f"({quarters.quarter_label(known[0])}): there is nothing to judge yet"
+        )
+
+
 async def assess_fresh(
     services: Any, quarter: str | None = None, t: dict[str, Any] | None = None
 ) -> StageReport:
-    """`assess` without the cache (benchmarks measure the computation itself)."""
+    """`assess` without the cache (benchmarks measure the computation itself).
+
+    The quarter is judged with the process facts that held in it (replayed from the audited
+    change log), so an old quarter is never credited with a policy recorded later."""
     t = t or load_thresholds(services.settings.stage_thresholds_file)
     k = services.min_group_size
     figures = functools.partial(
@@ -311,29 +379,53 @@ async def assess_fresh(
         t["signals"]["repeatable_min_teams"],
     )
     by_quarter, (now, changes) = await asyncio.gather(
-        figures(include=quarter), facts_core.facts_and_history(services)
+        figures(), facts_core.facts_and_history(services)
     )
-    latest = list(by_quarter)[-1] if by_quarter else quarters.quarter_of(services.clock())
+    current = quarters.quarter_of(services.clock())
+    latest = list(by_quarter)[-1] if by_quarter else current
     quarter = quarter or latest
+    check_quarter(quarter, list(by_quarter), max(current, latest))
     if quarter not in by_quarter:
         by_quarter = await figures(include=quarter)
     chosen = [f for q, f in by_quarter.items() if q <= quarter]
     series = [f.raw for f in chosen]
     public = [f.org for f in chosen]
     sig = series[-1]
-    est = estimate(series, now, t)
-    evidence = _evidence(est, now, sig, public[-1], k)
+    then = _facts_for(quarter, latest, changes, now)
+    est = estimate(series, then, t)
+    evidence = _evidence(est, then, sig, public[-1], k)
+    constraint = _constraint(est, evidence, public[-1])
+    _advise(constraint, then, now, t, past=quarter != latest)
     return StageReport(
         quarter=quarter,
         stage=est.stage,
         confidence=rules.confidence(sig, t),
-        constraint=_constraint(est, evidence, public[-1]),
+        constraint=constraint,
         evidence=evidence,
         signals=public[-1].to_dict(),
-        trend=_trend(series, public, changes, now, t),
+        trend=_trend(series, public, changes, now, t, latest),
         diagnostic=answer_diagnostic(public, changes, now, t, _facts_for),
-        facts={"values": now.values, "contradictions": now.contradictions},
+        facts={"values": then.values, "contradictions": then.contradictions},
     )
+
+
+def _advise(
+    constraint: dict[str, Any], then: Facts, now: Facts, t: dict[str, Any], *, past: bool
+) -> None:
+    """The one next step, true for the quarter judged: never a change that quarter already had
+    recorded; for an earlier quarter, a change recorded since is said to be done since."""
+    if not constraint.get("criterion"):
+        return
+    max_sla = float(t["stage4"]["max_review_sla_days"])
+    step = plain.choose_step(constraint.get("criterion_key"), constraint.get("step"), then, max_sla)
+    constraint["step"] = step
+    constraint["next_step"] = plain.next_step_sentence(step, then)
+    constraint["next_step_plain"] = plain.STEPS[step]
+    constraint["next_step_hint"] = plain.admin_hint(constraint["next_step"])
+    if past and plain.step_done(step, now, max_sla):
+        constraint["next_step"] = plain.STEPS[step] + " (recorded since)"
+        constraint["next_step_hint"] = None
+        constraint["done_since"] = True
 
 
 def _constraint(est: _Estimate, evidence: list[dict[str, Any]], public: Signals) -> dict[str, Any]:

@@ -162,7 +162,7 @@ def binding_constraint(
     binding = [reason for cap, reason in cap_reasons if cap <= stage]
     missed = [c for c in found if c.stage <= stage + 1 and not c.met]
     if stage >= 5 and not binding:
-        return {"stage": None, "criterion": None, "gate": gate, "next_step": None}
+        return {"stage": None, "criterion": None, "gate": gate, "next_step": None, "step": None}
     criterion = missed[0] if missed else None
     text = binding[0] if binding else (criterion.text if criterion else "")
     if criterion and criterion.key in FACT_CRITERIA:
@@ -171,4 +171,11 @@ def binding_constraint(
         step = GATE_STEP[top[0]]
     else:
         step = criterion.step if criterion else "visibility"
-    return {"stage": stage + 1, "criterion": text, "gate": gate, "next_step": NEXT_STEPS[step]}
+    return {
+        "stage": stage + 1,
+        "criterion": text,
+        "gate": gate,
+        "next_step": NEXT_STEPS[step],
+        "step": step,  # which process change; the advice may refine it (bot.core.stage_text)
+        "criterion_key": criterion.key if criterion else None,
+    }

@@ -31,7 +31,7 @@ from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
 from bot.demo.teams import TeamsSide, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
 from bot.slack.double import SlackDouble
-from bot.slack.simulator import SlackSender, multi, plain, static
+from bot.slack.simulator import SlackSender, multi, number, plain, radio, static
 from bot.teams.double import BotConnectorDouble
 from bot.teams.hosting import mount_teams
 from handlers import ids
@@ -224,19 +224,23 @@ async def _answer(
         assert data is not None, problems
         await answers.save_answer(services, user_id, label, data)
         return
-    values = {
-        name: {
-            "value": plain(str(value))
-            if name in ("example", "tool", "hours_saved_per_month")
-            else static(str(value))
-        }
-        for name, value in _form_fields(answer).items()
-        if name not in ("obstacles", "share_consent") and value is not None
+    # Step one, the question itself; then the optional second step, as a person fills them in.
+    first = {
+        "example": {"value": plain(str(answer["example"]))},
+        "work_kind": {"value": static(str(answer["work_kind"]))},
+        "tool": {"value": plain(str(answer["tool"]))},
+        "share_consent": {"value": multi(["yes"] if answer["share_consent"] else [])},
     }
-    values["obstacles"] = {"value": multi(list(answer["obstacles"]))}
-    values["share_consent"] = {"value": multi(["yes"] if answer["share_consent"] else [])}
     reply = await sender.view_submission(
-        ids.ANSWER_VIEW, values, user_id=user_id, private_metadata=label
+        ids.ANSWER_VIEW, first, user_id=user_id, private_metadata=label
+    )
+    assert reply.status == 200 and "errors" not in reply.text, reply.text
+    hours = answer.get("hours_saved_per_month")
+    details = {name: {"value": radio(str(answer[name]))} for name in answers.MATURITY}
+    details["hours_saved_per_month"] = {"value": number("" if hours is None else str(hours))}
+    details["obstacles"] = {"value": multi(list(answer["obstacles"]))}
+    reply = await sender.view_submission(
+        ids.ANSWER_DETAILS_VIEW, details, user_id=user_id, private_metadata=label
     )
     assert reply.status == 200 and "errors" not in reply.text, reply.text
 
