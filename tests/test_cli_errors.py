@@ -251,3 +251,32 @@ async def test_stage_refuses_future_quarters_and_teams_never_read_none(
     team_line = next(line for line in out.splitlines() if "team Few answers" in line)
     assert "None" not in out and "withheld" in team_line and "of 6" in team_line
     assert "Next step:" in out and "Stage 1 of 5" in out
+
+
+async def test_campaign_start_says_why_nobody_or_some_are_not_asked(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = await run_cli(capsys, "campaign", "start")
+    assert code == 0, err
+    assert "prompted 0" in out and "Nobody is in the directory yet" in out
+    (tmp_path / "some.csv").write_text(ONE_WITHOUT)
+    assert (await run_cli(capsys, "org", "import", "some.csv", "--offline"))[0] == 0
+    code, out, err = await run_cli(capsys, "campaign", "start")
+    assert code == 0, err
+    assert "1 of 2 people have no Slack ID and are not asked" in out
+
+
+async def test_disclosures_default_to_the_latest_quarter_with_disclosures(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database: Database
+) -> None:
+    from tests.stage_fixtures import add_disclosures
+
+    await add_disclosures(database, "2026Q1", 6)
+    await add_disclosures(database, "2026Q2", 7)
+    code, out, err = await run_cli(capsys, "disclosures", "export", "--format", "csv")
+    assert code == 0, err
+    assert "(exporting 2026Q2, the latest quarter with disclosures)" in err
+    assert len(out.strip().splitlines()) == 1 + 7
+    code, out, err = await run_cli(capsys, "disclosures", "list")
+    assert code == 0, err
+    assert out.startswith("*Disclosures 2026Q2:* 7")

@@ -1,19 +1,28 @@
-"""`leverage-bot demo` runs end to end offline and leaves a report a person can open."""
+"""`leverage-bot demo` runs end to end offline, leaves a report a person can open, and its data
+is one documented step from the CLI; a failed run never leaves outputs that disagree."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
-def test_demo_runs_the_real_flows_and_writes_the_report(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
+from bot.cli import main
+from bot.demo import run as demo_run
+
+
+def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--out", str(out), "--people", "80",
-         "--quarters", "3", "--seed", "3"],
+        [sys.executable, "-m", "bot", "demo", "--people", "80", "--quarters", "3", "--seed", "3"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
@@ -22,10 +31,47 @@ def test_demo_runs_the_real_flows_and_writes_the_report(tmp_path: Path) -> None:
     assert "== Organisation stage ==" in printed and "Evidence:" in printed
     assert "Team summary for" in printed
     assert "0 Block Kit validation errors" in printed
+    out = tmp_path / "leverage-demo"
     png, html = out / "ai-stage.png", out / "ai-stage.html"
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     page = html.read_text()
     assert "data:image/png;base64," in page
     assert "http://" not in page and "https://" not in page  # self-contained
-    assert (out / "demo.db").exists()
     assert not (tmp_path / "leverage-bot.db").exists()  # never touches a real install's file
+    assert not [p for p in out.iterdir() if p.name.startswith(".demo-run-")]  # no staging left
+
+    url = re.search(r"export DATABASE_URL=(\S+)", printed)
+    assert url and url.group(1) == f"sqlite:///{(out / 'demo.db').resolve()}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url.group(1))
+    demo_stage = printed.split("== Organisation stage ==", 1)[1].splitlines()[1]
+    assert main(["stage", "--teams"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[0] == demo_stage  # the same organisation as the demo printed
+    assert "Teams (" in shown and "None" not in shown
+    assert main(["export", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["quarters"]) == 3
+    assert main(["disclosures", "list"]) == 0
+    assert "none" not in capsys.readouterr().out.lower().split("\n", 1)[0]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    assert main(["--demo", "stage"]) == 0  # from the demo's folder, without the variable
+    assert capsys.readouterr().out.splitlines()[0] == demo_stage
+
+
+def test_a_failed_demo_run_leaves_the_previous_outputs_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "demo"
+    asyncio.run(demo_run.run_demo(out, people=50, quarters=2, seed=1))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert {"demo.db", "ai-stage.png", "ai-stage.html"} <= set(before)
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("the chart failed")
+
+    monkeypatch.setattr(demo_run, "write_report", broken)
+    with pytest.raises(RuntimeError, match="the chart failed"):
+        asyncio.run(demo_run.run_demo(out, people=60, quarters=3, seed=2))
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before  # database, chart and report still belong together
+    assert [p.name for p in out.iterdir() if not p.is_file()] == []  # no staging folder left

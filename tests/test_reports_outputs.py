@@ -41,8 +41,8 @@ async def test_chart_and_html_are_self_contained(services: Services) -> None:
     png = chart_png(report)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     page = html_report(report, png)
-    assert "data:image/png;base64," in page and "<h1>AI maturity: stage" in page
-    assert "<td>Gate: Procurement</td><td>5</td>" in page
+    assert "data:image/png;base64," in page and "<h1>Stage 2 of 5: Pilot capability" in page
+    assert "<li>Procurement: named 5 times</li>" in page
     assert "http://" not in page and "https://" not in page and 'src="/' not in page
 
 

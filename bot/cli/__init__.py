@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show tracebacks and debug logs (any position)"
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the demo's database (./leverage-demo/demo.db, written by `leverage-bot demo`)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for module in (serve, demo, org, campaign, stage, disclosures, teams):
@@ -65,8 +70,10 @@ def _configuration_problem(error: ValidationError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     state.debug = _debug_requested(words)
-    args = build_parser().parse_args([w for w in words if w != "--debug"])
+    args = build_parser().parse_args([w for w in words if w not in ("--debug", "--demo")])
     try:
+        if "--demo" in words:
+            _use_demo_database()
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -80,6 +87,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug, not an operator mistake: still no wall of text
         text = f"unexpected {type(error).__name__}: {error}"
         return _fail(error, f"{text.splitlines()[0][:300]}\n{DEBUG_HINT}", EXIT_FAILED)
+
+
+def _use_demo_database() -> None:
+    """`--demo`: the database `leverage-bot demo` wrote here, instead of DATABASE_URL."""
+    from bot.demo import DEFAULT_OUT
+
+    path = (DEFAULT_OUT / "demo.db").resolve()
+    if not path.is_file():
+        raise CliError(
+            f"no demo database at {path}: run `leverage-bot demo` in this folder first "
+            "(or point DATABASE_URL at the demo.db it printed)."
+        )
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
 
 
 def _fail(error: BaseException, message: str, code: int) -> int:

@@ -13,6 +13,7 @@ from bot.core import campaigns
 from bot.core.campaigns import CampaignError
 from bot.core.delivery import DeliveryReport, run_due_deliveries
 from bot.core.services import Services
+from storage.queries import org as org_queries
 
 BAR_WIDTH = 30
 
@@ -80,11 +81,32 @@ def run_start(args: argparse.Namespace) -> int:
     async def work(services: Services) -> None:
         status = await campaigns.start_campaign(services, args.quarter, now=args.now)
         print(status.describe())
+        reach = await _reach(services)
+        if reach:
+            print(reach)
         if args.now:
             print(_report(await run_due_deliveries(services, progress=ProgressBar())))
 
     _run(work)
     return 0
+
+
+async def _reach(services: Services) -> str | None:
+    """Why fewer people are asked than are in the directory: nobody imported, or no Slack ID."""
+    async with services.db.session() as session:
+        active, reachable = await org_queries.reachable_people(session)
+    if active == 0:
+        return (
+            "Nobody is in the directory yet, so nobody is asked: import it first with "
+            "leverage-bot org import FILE.csv (or org sync)."
+        )
+    if reachable < active:
+        return (
+            f"{active - reachable} of {active} people have no Slack ID and are not asked: run "
+            "org import with SLACK_BOT_TOKEN set (IDs are looked up by e-mail) or add a "
+            "slack_user_id column."
+        )
+    return None
 
 
 def run_remind(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from bot.core import disclosure_reports as reports
 from bot.core import disclosures
 from bot.core.services import Services
 from bot.core.spreadsheet import write_csv
+from storage.queries import signals as signal_queries
 
 AUTHOR = "cli"
 
@@ -27,7 +28,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
     listing = sub.add_parser("list", help="counts, themes and reply references for a quarter")
-    listing.add_argument("--quarter", help="e.g. 2026Q4 (default: the current quarter)")
+    listing.add_argument(
+        "--quarter", help="e.g. 2026Q4 (default: the latest quarter with disclosures)"
+    )
     reply = sub.add_parser("reply", help="answer one disclosure (read with its claim code)")
     reply.add_argument("id", metavar="REF", help="the reference from `list`, e.g. K7QF-M2XD")
     reply.add_argument("text", nargs="+")
@@ -39,7 +42,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     demand = sub.add_parser("demand", help="disclosed tools that are not in the catalog")
     demand.add_argument("--quarter", help="limit to one quarter (default: all)")
     export = sub.add_parser("export", help="scrubbed free text, org-wide, at least K per quarter")
-    export.add_argument("--quarter", required=True)
+    export.add_argument(
+        "--quarter", help="e.g. 2026Q4 (default: the latest quarter with disclosures)"
+    )
     export.add_argument("--format", choices=("json", "csv"), default="json")
     parser.set_defaults(func=run)
 
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _dispatch(services: Services, args: argparse.Namespace) -> str:
     if args.action == "list":
-        quarter = args.quarter or await disclosures.current_quarter(services)
+        quarter = args.quarter or await latest_quarter(services)
         return reports.render_overview(await reports.overview(services, quarter), 10_000)
     if args.action == "reply":
         await disclosures.reply(services, args.id, " ".join(args.text), AUTHOR)
@@ -71,7 +76,19 @@ async def _dispatch(services: Services, args: argparse.Namespace) -> str:
     if args.action == "demand":
         items = await reports.demand(services, args.quarter)
         return reports.render_demand(items, services.min_group_size)
-    return await _export(services, args.quarter, args.format)
+    quarter = args.quarter or await latest_quarter(services)
+    if not args.quarter:
+        print(f"(exporting {quarter}, the latest quarter with disclosures)", file=sys.stderr)
+    return await _export(services, quarter, args.format)
+
+
+async def latest_quarter(services: Services) -> str:
+    """The newest quarter anyone disclosed in (else the current one): what an admin means
+    when they name none; the calendar quarter is often still empty."""
+    async with services.db.session() as session:
+        rows = await signal_queries.disclosures_by_quarter(session)
+    found = sorted(str(r["quarter"]) for r in rows if r.get("disclosures"))
+    return found[-1] if found else await disclosures.current_quarter(services)
 
 
 async def _export(services: Services, quarter: str, fmt: str) -> str:

@@ -261,7 +261,10 @@ def change_reason(before: _Estimate, after: _Estimate) -> str | None:
         moved = [c for c in moved if c.key not in ("ai_policy", "review_path")]
     checks = [_lower(plain.check_text(c.key, c.text.split(": ")[0])) for c in moved]
     why = capped + [text if up else f"no longer: {text}" for text in checks]
-    return f"{before.stage}→{after.stage}: " + "; ".join(why[:2]) if why else None
+    if not why:
+        return None
+    more = f" (+{len(why) - 2} more)" if len(why) > 2 else ""
+    return f"{before.stage}→{after.stage}: " + "; ".join(why[:2]) + more
 
 
 def _lower(text: str) -> str:

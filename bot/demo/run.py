@@ -8,8 +8,10 @@ report is the one `/ai-stage` shows. Only time is simulated, so that six quarter
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +29,7 @@ from bot.core.reports import write_report
 from bot.core.services import Services
 from bot.core.stage import assess
 from bot.core.team_summary import build_team_summary
+from bot.demo import DEFAULT_OUT
 from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
 from bot.demo.teams import TeamsSide, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
@@ -67,19 +70,42 @@ class QuarterLine:
     disclosures: int
 
 
+# What a run leaves in its output folder; SQLite's side files must never outlive their database.
+OUTPUTS = ("demo.db", "ai-stage.png", "ai-stage.html")
+SQLITE_SIDE_FILES = ("demo.db-wal", "demo.db-shm", "demo.db-journal")
+
+
 async def run_demo(out: Path, *, people: int, quarters: int, seed: int) -> None:
-    rng = random.Random(seed)
+    """Build everything in a staging folder inside `out`, then move it into place: a run that
+    fails half-way leaves the previous database, chart and report as they were, consistent."""
     out.mkdir(parents=True, exist_ok=True)
-    db_path = out / "demo.db"
-    for stale in out.glob("demo.db*"):
-        stale.unlink()
+    staging = Path(tempfile.mkdtemp(prefix=".demo-run-", dir=out))
+    try:
+        labels = await _build(staging, people=people, quarters=quarters, seed=seed)
+        _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _print_outputs(out, labels[0])
+
+
+def _publish(staging: Path, out: Path) -> None:
+    for side in SQLITE_SIDE_FILES:
+        (out / side).unlink(missing_ok=True)
+    for name in (*SQLITE_SIDE_FILES, *OUTPUTS):
+        if (staging / name).exists():
+            os.replace(staging / name, out / name)
+
+
+async def _build(folder: Path, *, people: int, quarters: int, seed: int) -> list[str]:
+    """The whole simulation into `folder`; returns the quarters simulated, oldest first."""
+    rng = random.Random(seed)
     labels = _history(quarters)
     clock = DemoClock(_opening(labels[0]))
     connector = BotConnectorDouble()
     await connector.start()
     teams = TeamsSide(connector)
     async with SlackDouble() as slack:
-        services = _services(slack.base_url, db_path, clock)
+        services = _services(slack.base_url, folder / "demo.db", clock)
         services.settings = teams_settings(services.settings, connector)
         await services.db.migrate()
         org = build_org(rng, people)
@@ -110,14 +136,14 @@ async def run_demo(out: Path, *, people: int, quarters: int, seed: int) -> None:
                 )
             _print_quarters(lines, slack)
             print(teams.report())
-            await _print_reports(services, out, labels[-1])
+            await _print_reports(services, folder, labels[-1])
         finally:
             await sender.close()
             await teams.close()
             await runner.cleanup()
             await services.db.dispose()
             await connector.stop()
-    shutil.rmtree(out / "__pycache__", ignore_errors=True)
+    return labels
 
 
 def _history(count: int) -> list[str]:
@@ -302,6 +328,24 @@ async def _print_reports(services: Services, out: Path, quarter: str) -> None:
     for manager in sorted(managers, key=lambda m: m.id or 0)[5:7]:
         summary = await build_team_summary(services, manager.id or 0, quarter)
         print(f"\nTo {manager.name}:\n{summary.text}")
-    png, html = await write_report(services, out)
-    print(f"\nChart:       {png.resolve()}\nHTML report: {html.resolve()}")
-    print(f"Database:    {(out / 'demo.db').resolve()}")
+    await write_report(services, out)
+
+
+def _print_outputs(out: Path, first_quarter: str) -> None:
+    """Where everything is, and the one step from here to the same data in the CLI."""
+    db = (out / "demo.db").resolve()
+    print(f"\nChart:       {(out / 'ai-stage.png').resolve()}")
+    print(f"HTML report: {(out / 'ai-stage.html').resolve()}")
+    print(f"Database:    {db}")
+    shortcut = "--demo " if out.resolve() == DEFAULT_OUT.resolve() else ""
+    print("\nExplore the same organisation with the CLI:")
+    print(f"  export DATABASE_URL=sqlite:///{db}")
+    print("  leverage-bot stage --teams")
+    print(f"  leverage-bot stage --quarter {first_quarter}")
+    print("  leverage-bot disclosures list")
+    print("  leverage-bot export --format csv")
+    print(f"  leverage-bot report --out {out / 'report'}")
+    if shortcut:
+        print("(or, from this folder, add --demo to any command instead: leverage-bot --demo "
+              "stage)")  # fmt: skip
+    print("unset DATABASE_URL to go back to your own database.")

@@ -117,6 +117,14 @@ async def active_people_count(session: AsyncSession) -> int:
     return int(result.one())
 
 
+async def reachable_people(session: AsyncSession) -> tuple[int, int]:
+    """(active people, active people with a chat ID): who can be asked at all."""
+    has_id = func.count(col(Person.slack_user_id))
+    stmt = select(func.count(), has_id).select_from(Person).where(col(Person.active))
+    active, reachable = (await session.exec(stmt)).one()
+    return int(active), int(reachable)
+
+
 async def _teams_by_name(session: AsyncSession, names: set[str]) -> tuple[dict[str, Team], int]:
     """Existing teams by name, creating the missing ones; returns the map and how many were new."""
     result = await session.exec(select(Team).where(col(Team.name).in_(names)))
