@@ -263,7 +263,7 @@ async def test_campaign_start_says_why_nobody_or_some_are_not_asked(
     assert (await run_cli(capsys, "org", "import", "some.csv", "--offline"))[0] == 0
     code, out, err = await run_cli(capsys, "campaign", "start")
     assert code == 0, err
-    assert "1 of 2 people have no Slack ID and are not asked" in out
+    assert "1 of 2 people have no Slack (or Teams) ID and are not asked" in out
 
 
 async def test_disclosures_default_to_the_latest_quarter_with_disclosures(

@@ -77,7 +77,9 @@ async def test_small_quarter_blocks_home_export_and_html_say_withheld(services: 
     assert rows[-1]["covert"] is None and rows[-1]["not_approved"] is None
     assert all(v is None for k, v in rows[-1].items() if k.startswith("gate_"))
     page = html_report(report, b"")
-    assert "Disclosed covert use</td><td>None" in page and "Gate:" not in page
+    table = page.split("<h2>Quarter by quarter</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<td class='na'>–</td>" in table  # withheld: a dash, never None or 0
+    assert "None" not in page and "What people say stops them" not in page
 
 
 async def test_covert_cap_line_ignores_fewer_than_k_disclosures(services: Services) -> None:

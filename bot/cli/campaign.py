@@ -102,9 +102,9 @@ async def _reach(services: Services) -> str | None:
         )
     if reachable < active:
         return (
-            f"{active - reachable} of {active} people have no Slack ID and are not asked: run "
-            "org import with SLACK_BOT_TOKEN set (IDs are looked up by e-mail) or add a "
-            "slack_user_id column."
+            f"{active - reachable} of {active} people have no Slack (or Teams) ID and are not "
+            "asked: run org import with SLACK_BOT_TOKEN set (IDs are looked up by e-mail) or add "
+            "a slack_user_id column."
         )
     return None
 

@@ -118,11 +118,12 @@ async def active_people_count(session: AsyncSession) -> int:
 
 
 async def reachable_people(session: AsyncSession) -> tuple[int, int]:
-    """(active people, active people with a chat ID): who can be asked at all."""
-    has_id = func.count(col(Person.slack_user_id))
-    stmt = select(func.count(), has_id).select_from(Person).where(col(Person.active))
-    active, reachable = (await session.exec(stmt)).one()
-    return int(active), int(reachable)
+    """(active people, active people with a Slack or Teams ID): who can be asked at all."""
+    has_id = or_(col(Person.slack_user_id).is_not(None), col(Person.aad_object_id).is_not(None))
+    reachable = func.coalesce(func.sum(case((has_id, 1), else_=0)), 0)
+    stmt = select(func.count(), reachable).select_from(Person).where(col(Person.active))
+    active, found = (await session.exec(stmt)).one()
+    return int(active), int(found)
 
 
 async def _teams_by_name(session: AsyncSession, names: set[str]) -> tuple[dict[str, Team], int]:
