@@ -273,6 +273,10 @@ async def test_disclosures_default_to_the_latest_quarter_with_disclosures(
 
     await add_disclosures(database, "2026Q1", 6)
     await add_disclosures(database, "2026Q2", 7)
+    code, _, err = await run_cli(capsys, "disclosures", "list")
+    assert code == 2 and "set LEVERAGE_HASH_KEY" in err
+    plain(err)
+    env.setenv("LEVERAGE_HASH_KEY", "cli-test-key")
     code, out, err = await run_cli(capsys, "disclosures", "export", "--format", "csv")
     assert code == 0, err
     assert "(exporting 2026Q2, the latest quarter with disclosures)" in err

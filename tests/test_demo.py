@@ -40,10 +40,11 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     assert not (tmp_path / "leverage-bot.db").exists()  # never touches a real install's file
     assert not [p for p in out.iterdir() if p.name.startswith(".demo-run-")]  # no staging left
 
-    url = re.search(r"export DATABASE_URL=(\S+)", printed)
+    url = re.search(r"export DATABASE_URL=(\S+) LEVERAGE_HASH_KEY=(\S+)", printed)
     assert url and url.group(1) == f"sqlite:///{(out / 'demo.db').resolve()}"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url.group(1))
+    monkeypatch.setenv("LEVERAGE_HASH_KEY", url.group(2))
     demo_stage = printed.split("== Organisation stage ==", 1)[1].splitlines()[1]
     assert main(["stage", "--teams"]) == 0
     shown = capsys.readouterr().out
@@ -54,8 +55,10 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     assert main(["disclosures", "list"]) == 0
     assert "none" not in capsys.readouterr().out.lower().split("\n", 1)[0]
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    monkeypatch.delenv("LEVERAGE_HASH_KEY")
     assert main(["--demo", "stage"]) == 0  # from the demo's folder, without the variable
     assert capsys.readouterr().out.splitlines()[0] == demo_stage
+    assert main(["--demo", "disclosures", "list"]) == 0
 
 
 def test_a_failed_demo_run_leaves_the_previous_outputs_as_they_were(

@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _use_demo_database() -> None:
     """`--demo`: the database `leverage-bot demo` wrote here, instead of DATABASE_URL."""
-    from bot.demo import DEFAULT_OUT
+    from bot.demo import DEFAULT_OUT, DEMO_HASH_KEY
 
     path = (DEFAULT_OUT / "demo.db").resolve()
     if not path.is_file():
@@ -100,6 +100,7 @@ def _use_demo_database() -> None:
             "(or point DATABASE_URL at the demo.db it printed)."
         )
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("LEVERAGE_HASH_KEY", DEMO_HASH_KEY)
 
 
 def _fail(error: BaseException, message: str, code: int) -> int:

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _dispatch(services: Services, args: argparse.Namespace) -> str:
+    _require_hash_key(services)
     if args.action == "list":
         quarter = args.quarter or await latest_quarter(services)
         return reports.render_overview(await reports.overview(services, quarter), 10_000)
@@ -80,6 +81,17 @@ async def _dispatch(services: Services, args: argparse.Namespace) -> str:
     if not args.quarter:
         print(f"(exporting {quarter}, the latest quarter with disclosures)", file=sys.stderr)
     return await _export(services, quarter, args.format)
+
+
+def _require_hash_key(services: Services) -> None:
+    """References and claim codes are keyed hashes: without the bot's key they mean nothing."""
+    try:
+        services.keyed_hash("check")
+    except RuntimeError:
+        raise CliError(
+            "set LEVERAGE_HASH_KEY (or the bot's SLACK_SIGNING_SECRET): disclosure references "
+            "are keyed with the same secret the running bot uses."
+        ) from None
 
 
 async def latest_quarter(services: Services) -> str:

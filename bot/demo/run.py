@@ -29,7 +29,7 @@ from bot.core.reports import write_report
 from bot.core.services import Services
 from bot.core.stage import assess
 from bot.core.team_summary import build_team_summary
-from bot.demo import DEFAULT_OUT
+from bot.demo import DEFAULT_OUT, DEMO_HASH_KEY
 from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
 from bot.demo.teams import TeamsSide, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
@@ -176,7 +176,7 @@ def _services(api_url: str, db_path: Path, clock: DemoClock) -> Services:
         slack_api_url=api_url,
         database_url=f"sqlite:///{db_path}",
         leverage_admins=ADMIN,
-        hash_key=SecretStr("demo-hash-key"),
+        hash_key=SecretStr(DEMO_HASH_KEY),
         fanout_rate_per_second=2000.0,
         fanout_concurrency=32,
     )
@@ -339,7 +339,7 @@ def _print_outputs(out: Path, first_quarter: str) -> None:
     print(f"Database:    {db}")
     shortcut = "--demo " if out.resolve() == DEFAULT_OUT.resolve() else ""
     print("\nExplore the same organisation with the CLI:")
-    print(f"  export DATABASE_URL=sqlite:///{db}")
+    print(f"  export DATABASE_URL=sqlite:///{db} LEVERAGE_HASH_KEY={DEMO_HASH_KEY}")
     print("  leverage-bot stage --teams")
     print(f"  leverage-bot stage --quarter {first_quarter}")
     print("  leverage-bot disclosures list")
@@ -348,4 +348,4 @@ def _print_outputs(out: Path, first_quarter: str) -> None:
     if shortcut:
         print("(or, from this folder, add --demo to any command instead: leverage-bot --demo "
               "stage)")  # fmt: skip
-    print("unset DATABASE_URL to go back to your own database.")
+    print("unset DATABASE_URL LEVERAGE_HASH_KEY to go back to your own database.")
