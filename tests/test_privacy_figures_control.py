@@ -3,7 +3,10 @@ complementary suppression until no withheld count can be recomputed from the pub
 
 from __future__ import annotations
 
-from bot.core.disclosure_control import BELOW_K, Table, determined
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.disclosure_control import BELOW_K, Table, _rref, determined
 
 
 def approvals(with_example: int, approved: int, not_approved: int, unknown: int) -> Table:
@@ -56,3 +59,21 @@ def test_rank_test_sees_through_chains_of_relations() -> None:
     assert determined(relations, {"x", "y", "z", "s"}) == set()
     # Two equations in y and z fix both.
     assert determined([*relations, {"y": 1, "z": -1}], {"y", "z"}) == {"y", "z"}
+
+
+def brute_force(relations: list[dict[str, int]], withheld: set[str]) -> set[str]:
+    """The definition, with no blocks: one exact elimination over every relation at once."""
+    restricted = [{c: n for c, n in r.items() if c in withheld} for r in relations]
+    return {p for p, row in _rref(restricted).items() if len(row) == 1}
+
+
+keys = st.sampled_from([f"{b}.{c}" for b in ("org", "team1", "team2", "rest") for c in "abcd"])
+relation = st.dictionaries(keys, st.sampled_from([-2, -1, 1, 1, 2]), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(relations=st.lists(relation, max_size=12), withheld=st.sets(keys, min_size=1))
+def test_the_block_method_agrees_with_one_exact_elimination(
+    relations: list[dict[str, int]], withheld: set[str]
+) -> None:
+    assert determined(relations, withheld) == brute_force(relations, withheld)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli import campaign, demo, disclosures, org, serve, stage, teams
+from bot.cli import campaign, demo, disclosures, org, privacy, serve, stage, teams
 from bot.cli.common import CliError, state
 from bot.cli.errors import DEBUG_HINT
 
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    for module in (serve, demo, org, campaign, stage, disclosures, teams):
+    for module in (serve, demo, org, campaign, stage, disclosures, privacy, teams):
         module.add_parser(commands)
     return parser
 

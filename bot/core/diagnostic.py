@@ -7,7 +7,7 @@ went into production, and gates that became governed, do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.core.facts import Facts
@@ -56,7 +56,7 @@ def _use_cases(before: Signals, after: Signals) -> list[str]:
 
 
 def answer_diagnostic(
-    series: list[Signals],
+    series: Sequence[Signals],
     changes: list[Any],
     now: Facts,
     t: dict[str, Any],

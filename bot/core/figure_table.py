@@ -32,6 +32,11 @@ from bot.core.vocabulary import (
 APPROVAL = ("approved", "not_approved", "approval_unknown")
 ADDITIVE = ("answered", "with_example", "no_example", *APPROVAL)
 ORG, REST = "org", "rest"
+# Up to this many teams of K people, each team's breakdowns (examples, approval, themes,
+# obstacles) are published and suppressed jointly with the organisation's. Beyond it, teams
+# publish their participation only: the joint test grows with the number of teams (about
+# 0.4 s a quarter at 100 teams), and a faster, incremental solver is not written yet.
+DETAIL_TEAMS = 60
 
 
 def work_key(tool: str, kind: str) -> str:
@@ -103,6 +108,16 @@ def _group(t: Table, scope: str, row: dict[str, Any], themes: dict[str, int], sh
         t.withhold(c for c in t.cells if c.startswith(f"{scope}.") and t.cells[c].published)
 
 
+def _participation(
+    t: Table, scope: str, row: dict[str, Any], themes: dict[str, int], shown: bool
+) -> None:
+    """A group's count of answers alone: its breakdowns are not published (see DETAIL_TEAMS)."""
+    del themes
+    answered = int(row.get("answered") or 0)
+    t.add(f"{scope}.answered", answered, BELOW_K if shown else SMALL, marginal=True,
+          published=shown)  # fmt: skip
+
+
 def _additive_keys() -> list[str]:
     return [*ADDITIVE, *(f"theme.{k}" for k in WORK_KINDS), *(f"obstacle.{g}" for g in GATES)]
 
@@ -118,8 +133,10 @@ def build_table(d: QuarterData) -> Table:
     _group(t, ORG, org_row, org_themes, True)
     _org_subsets(t, org_row)
     scopes = [team_scope(team) for team in big]
+    detailed = len(big) <= DETAIL_TEAMS
+    group = _group if detailed else _participation
     for team in big:
-        _group(t, team_scope(team), d.answers.get(team, {}), d.themes.get(team, {}), True)
+        group(t, team_scope(team), d.answers.get(team, {}), d.themes.get(team, {}), True)
     outside = [team for team in set(d.answers) | set(d.themes) if team not in big]
     in_big = sum(d.team_sizes[team] for team in big)
     if outside or d.people > in_big:
@@ -128,15 +145,18 @@ def build_table(d: QuarterData) -> Table:
         for other in outside:
             for kind, n in d.themes.get(other, {}).items():
                 rest_themes[kind] = rest_themes.get(kind, 0) + n
-        _group(t, REST, rest_row, rest_themes, False)
+        group(t, REST, rest_row, rest_themes, False)
         scopes.append(REST)
-    for name in _additive_keys():
+    for name in _additive_keys() if detailed else ["answered"]:
         t.sums(f"{ORG}.{name}", [f"{scope}.{name}" for scope in scopes])
     # Phase 1: answers only; the organisation's obstacles count as published here.
     t.suppress()
     for scope in scopes[: len(big)]:
-        _pool(t, f"{scope}.themes_pool", [f"{scope}.theme.{k}" for k in WORK_KINDS])
-        _pool(t, f"{scope}.gates_pool", [f"{scope}.obstacle.{g}" for g in GATES])
+        # A team's "smaller themes (n)" is its examples minus its themes shown: published only
+        # with its count of examples, it adds nothing an insider could subtract. (A team has
+        # no pool of gates: obstacles have no total, so such a pool would be new information.)
+        if t.shown(f"{scope}.with_example"):
+            _add_pool(t, f"{scope}.themes_pool", [f"{scope}.theme.{k}" for k in WORK_KINDS])
     for key, cell in t.cells.items():
         if not key.startswith(f"{ORG}."):
             cell.frozen = True
@@ -210,15 +230,35 @@ def _demand(t: Table, d: QuarterData) -> None:
     t.sums(f"{ORG}.covert", ["demand.catalog", *(f"demand.tool.{tool}" for tool in sorted(tools))])
 
 
+def _pools(t: Table, specs: list[tuple[str, list[str]]]) -> None:
+    """Publish each pool that reaches K ("smaller themes (n)"), unless it determines a
+    protected cell: a whole batch at once when that is safe (one test), else each half."""
+    added = [key for key, parts in specs if _add_pool(t, key, parts)]
+    if not added or not t.exposed():
+        return
+    for key in added:
+        _drop_pool(t, key)
+    if len(specs) > 1:
+        half = len(specs) // 2
+        _pools(t, specs[:half])
+        _pools(t, specs[half:])
+
+
 def _pool(t: Table, key: str, parts: list[str]) -> None:
-    """Publish the sum of the withheld `parts` ("smaller themes (n)") only when it reaches K
-    and determines no protected cell."""
+    _pools(t, [(key, parts)])
+
+
+def _add_pool(t: Table, key: str, parts: list[str]) -> bool:
+    """The sum of the withheld `parts`, added as a published cell when it reaches K."""
     hidden = [p for p in parts if p in t.withheld]
     value = sum(t.cells[p].value for p in hidden)
     if value < t.k:
-        return
+        return False
     t.add(key, value, BELOW_K, frozen=True)
     t.sums(key, hidden)
-    if t.exposed():
-        del t.cells[key]
-        t.relations.pop()
+    return True
+
+
+def _drop_pool(t: Table, key: str) -> None:
+    del t.cells[key]
+    t.relations = [r for r in t.relations if key not in r]

@@ -13,13 +13,21 @@ reads each view off it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bot.core import tool_names
 from bot.core.disclosure_control import Table
 from bot.core.disclosure_control import suppress_cells as suppress_cells
-from bot.core.figure_table import ORG, QuarterData, build_table, sum_rows, team_scope
+from bot.core.figure_table import (
+    DETAIL_TEAMS,
+    ORG,
+    QuarterData,
+    build_table,
+    sum_rows,
+    team_scope,
+)
 from bot.core.vocabulary import COVERT_REASON_GATE, GATES, OBSTACLE_GATE, WORK_KINDS
 from storage.queries import signals as q
 
@@ -122,13 +130,30 @@ def repeatable(rows: list[dict[str, Any]], min_people: int, min_teams: int) -> l
 
 @dataclass
 class QuarterFigures:
-    """One quarter's figures: the suppressed table, the stage's inputs and the public views."""
+    """One quarter's figures: the stage's inputs at once; the suppressed table and the public
+    views when first read (a stage trend needs the public figures of only a few quarters)."""
 
     data: QuarterData
-    table: Table
     raw: Signals  # what the stage estimate reads: answers as counted, disclosures only from K
-    org: Signals  # what anyone may see
-    teams: dict[int, Signals]  # what a team's managers see (teams of at least K people)
+    rows: dict[str, Any] = field(repr=False)
+
+    @functools.cached_property
+    def table(self) -> Table:
+        return build_table(self.data)
+
+    @functools.cached_property
+    def org(self) -> Signals:
+        """What anyone may see."""
+        return public(self.table, ORG, self.raw, self.data)
+
+    @functools.cached_property
+    def teams(self) -> dict[int, Signals]:
+        """What a team's managers see (teams of at least K people)."""
+        return {
+            team: public(self.table, team_scope(team), _raw_team(self.rows, self.data, team),
+                         self.data)
+            for team in self.data.big_teams
+        }  # fmt: skip
 
 
 async def _in_one_session(services: Any, *fns: Any) -> list[Any]:
@@ -229,13 +254,7 @@ async def figures(
     result = {}
     for quarter in wanted:
         data = _quarter_data(rows, quarter, k)
-        table = build_table(data)
-        raw = _raw_org(rows, data, min_people, min_teams)
-        teams = {
-            team: public(table, team_scope(team), _raw_team(rows, data, team), data)
-            for team in data.big_teams
-        }
-        result[quarter] = QuarterFigures(data, table, raw, public(table, ORG, raw, data), teams)
+        result[quarter] = QuarterFigures(data, _raw_org(rows, data, min_people, min_teams), rows)
     return result
 
 
@@ -323,11 +342,16 @@ def _notes(p: Signals, t: Table, scope: str, hide: set[str], data: QuarterData, 
         p.withheld.append(f"answer details withheld: fewer than {k} answers so far")
     elif any(f"{scope}.{name}" in t.primary for name in (*PEOPLE_FIELDS, *ORG_ONLY)):
         p.withheld.append(f"figures for fewer than {k} people withheld")
+    if not org and f"{scope}.with_example" not in t.cells:
+        p.withheld.append(
+            f"breakdowns withheld: shown for organisations of up to {DETAIL_TEAMS} teams of "
+            f"{k} people or more"
+        )
     counts = [f"{scope}.{n}" for n in ("answered", *PEOPLE_FIELDS, *(ORG_ONLY if org else ()))]
     if any(c in t.withheld and c not in t.primary for c in counts):
         p.withheld.append("more figures withheld so that no withheld one can be worked out")
-    if org and not data.disclosures_shown:
-        if data.people < k and data.covert:
+    if org and not data.disclosures_shown:  # the same words whatever the count below K
+        if data.people < k:
             p.withheld.append("disclosures withheld: the directory is smaller than the group size")
         else:
             p.withheld.append(f"disclosures withheld: fewer than {k} disclosures so far")

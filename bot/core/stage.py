@@ -10,10 +10,11 @@ import asyncio
 import functools
 import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from bot.core import facts as facts_core
 from bot.core import quarters
@@ -137,15 +138,26 @@ CRITERION_FIGURES: dict[str, tuple[str, ...]] = {
     "repeatable5": ("repeatable_kinds",),
 }
 DISCLOSURE_FIGURES = {"covert", "covert_share", "sanctioned_share"}
+# The counts behind a derived figure: it is withheld when one of them is.
+BUILT_FROM: dict[str, tuple[str, ...]] = {
+    "breadth": ("answered", "with_example"),
+    "sanctioned_share": ("approved", "not_approved", "covert"),
+    "covert_share": ("covert", "with_example"),
+    "hours_saved": ("measured",),
+}
 
 
 def _why(public: Signals, figures: tuple[str, ...] | set[str], k: int) -> str:
     """Which threshold withholds a figure: answers, disclosures, or a small cell."""
     names = set(figures)
-    if "answered" in public.hidden and names - {"covert", "covert_share"}:
+    few_answers = "answered" in public.hidden and "answered" not in public.protective
+    if few_answers and names - {"covert", "covert_share"}:
         return f"fewer than {k} answers so far"
     if "covert" in public.hidden and names & DISCLOSURE_FIGURES:
         return f"fewer than {k} disclosures so far"
+    counts = {c for f in names for c in BUILT_FROM.get(f, (f,)) if c in public.hidden}
+    if counts and counts <= set(public.protective):
+        return "so that a smaller figure cannot be worked out from it"
     return f"fewer than {k} people behind this figure"
 
 
@@ -297,7 +309,7 @@ async def stage_history(services: Any) -> dict[str, int]:
 
 def _trend(
     series: list[Signals],
-    public: list[Signals],
+    public: Sequence[Signals],
     changes: list[Any],
     now: Facts,
     t: dict[str, Any],
@@ -392,7 +404,7 @@ async def assess_fresh(
         by_quarter = await figures(include=quarter)
     chosen = [f for q, f in by_quarter.items() if q <= quarter]
     series = [f.raw for f in chosen]
-    public = [f.org for f in chosen]
+    public = PublicSeries(chosen)
     sig = series[-1]
     then = _facts_for(quarter, latest, changes, now)
     est = estimate(series, then, t)
@@ -429,6 +441,26 @@ def _advise(
         constraint["next_step"] = plain.STEPS[step] + " (recorded since)"
         constraint["next_step_hint"] = None
         constraint["done_since"] = True
+
+
+class PublicSeries(Sequence[Signals]):
+    """The public figures of a run of quarters, suppressed only for the quarters read (the
+    trend window and the diagnostic's two ends), not for every quarter of history."""
+
+    def __init__(self, figures: list[signals_core.QuarterFigures]) -> None:
+        self._figures = figures
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+    @overload
+    def __getitem__(self, index: int) -> Signals: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Signals]: ...
+    def __getitem__(self, index: int | slice) -> Signals | list[Signals]:
+        if isinstance(index, slice):
+            return [f.org for f in self._figures[index]]
+        return self._figures[index].org
 
 
 def _constraint(est: _Estimate, evidence: list[dict[str, Any]], public: Signals) -> dict[str, Any]:
