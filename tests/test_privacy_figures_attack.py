@@ -21,6 +21,7 @@ from bot.core.reports import export_signals
 from bot.core.services import Services
 from bot.core.stage import assess
 from bot.core.team_summary import build_team_summary
+from bot.core.tool_names import tool_key
 from bot.core.vocabulary import COVERT_REASON_GATE, COVERT_REASONS, GATES, OBSTACLE_GATE, WORK_KINDS
 from tests.privacy_org import TOOLS, Org, Q, Reply, orgs, store
 from tests.stage_fixtures import make_person
@@ -161,14 +162,18 @@ def read_view(a: Attacker, scope: str, data: dict[str, Any], gates: str) -> None
 
 
 def read_demand(a: Attacker, demand: list[dict[str, Any]]) -> None:
-    named = {d["tool"] for d in demand}
+    """Tools are published under their normalised label ("Shadowgpt"): map each back to the
+    attacker's own tool by its normalised key."""
+    by_key = {tool_key(t): t for t in TOOLS}
+    named = {by_key.get(tool_key(d["tool"])) for d in demand}
     for item in demand:
         if item["tool"].startswith("other tools"):
             a.learn([f"demand.{t}" for t in TOOLS if t not in named], item["count"])
             continue
-        a.learn([f"demand.{item['tool']}"], item["count"])
+        tool = by_key[tool_key(item["tool"])]
+        a.learn([f"demand.{tool}"], item["count"])
         for kind, n in item.get("work", {}).items():
-            a.learn([f"demand.{item['tool']}.{kind}"], n)
+            a.learn([f"demand.{tool}.{kind}"], n)
 
 
 async def read_everything(services: Services, a: Attacker, teams: dict[int, str]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import tool_names
 from bot.core.disclosure_control import Table, determined
 from bot.core.figure_table import ORG, team_scope
 from bot.core.signals import QuarterFigures, figures
@@ -78,9 +79,10 @@ def published_figures(f: QuarterFigures) -> tuple[dict[str, Any], list[str]]:
         if item["tool"].startswith("other tools"):
             shown["demand.tools_pool"] = item["count"]
             continue
-        shown[f"demand.tool.{item['tool']}"] = item["count"]
+        tool = tool_names.tool_key(item["tool"])  # shown by its label, counted by its key
+        shown[f"demand.tool.{tool}"] = item["count"]
         for kind, n in item.get("work", {}).items():
-            shown[f"demand.work.{kind}:{item['tool']}"] = n
+            shown[f"demand.work.{kind}:{tool}"] = n
     return shown, problems
 
 
