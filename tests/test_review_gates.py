@@ -324,3 +324,21 @@ async def test_the_export_verifies_without_the_database(services: Services) -> N
     assert audit.verify_entries(rows, head["seq"], head["hash"]).ok
     rows[1].actor = "UMALLORY"
     assert not audit.verify_entries(rows, head["seq"], head["hash"]).ok
+
+
+async def test_the_scheduler_runs_the_same_job_and_catches_up_at_start(
+    services: Services,
+) -> None:
+    """After downtime the first run (due at start) fires every deadline that passed meanwhile."""
+    from bot.scheduler import build_scheduler, review_gates
+
+    await setup_gate(services, sla_days=1)
+    case = await usecases.propose(services, PROPOSER, proposal())
+    job = build_scheduler(services).get_job("review-gates")
+    assert job is not None and job.next_run_time <= datetime.now(UTC) + timedelta(seconds=5)
+    services.clock = Clock(T0 + timedelta(days=30))  # the bot was down for a month
+    await review_gates(services)
+    await review_gates(services)
+    shown = await usecases.show(services, case["id"])
+    assert shown is not None and shown["gates"][0]["state"] == "auto_approved"
+    assert (await audit_actions(services)).count("gate.auto_approved") == 1

@@ -234,6 +234,13 @@ async def advance(services: Any, session: AsyncSession, use_case_id: int, now: d
     return to
 
 
+async def reviewer_messages(services: Any, review_id: int) -> list[tuple[str, str]]:
+    """(channel, ts) of the DMs that asked for this review's decision (to update them)."""
+    async with services.db.session() as session:
+        rows = await q.sent_notices(session, review_id)
+    return [(r.channel_id, r.message_ts) for r in rows if r.channel_id and r.message_ts]
+
+
 async def review_by_id(services: Any, review_id: int) -> GateReview | None:
     async with services.db.session() as session:
         return await q.get_review(session, review_id)

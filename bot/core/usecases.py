@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core import audit, quarters, review
 from bot.core.disclosures import tool_key
 from bot.core.gates import GateConfig, list_gates, parse_chat_id
-from bot.core.vocabulary import DATA_CLASSES
+from bot.core.vocabulary import DATA_CLASSES, WORK_KINDS
 from storage.models import UseCase
 from storage.queries import usecases as q
 
@@ -114,6 +114,7 @@ def _gate_dict(r: Any) -> dict[str, Any]:
         "reviewers": [x for x in r.reviewers.split(",") if x],
         "review_id": r.id,
         "escalate_to": r.escalate_to,
+        "sla_days": r.sla_days,
     }
 
 
@@ -188,6 +189,37 @@ async def show(services: Any, use_case_id: int) -> dict[str, Any] | None:
         ]
         data["audit"] = [audit.entry_dict(e) for e in await q.audit_entries(session, use_case_id)]
     return data
+
+
+async def can_manage(services: Any, case: dict[str, Any], user_id: str) -> bool:
+    """Owners, the proposer and admins move a use case on; everyone else reads it."""
+    return services.is_admin(user_id) or user_id == case["proposer"] or user_id in case["owners"]
+
+
+async def prefill_from_answer(
+    services: Any, user_id: str, campaign_id: str
+) -> tuple[dict[str, Any], int | None]:
+    """A proposal pre-filled from the person's example for `campaign_id` (their own only)."""
+    from bot.core.answers import NotInDirectory, person_for
+    from storage.queries import answers as answer_q
+
+    try:
+        person = await person_for(services, user_id)
+    except NotInDirectory:
+        return {}, None
+    async with services.db.session() as session:
+        answer = await answer_q.answer_for(session, campaign_id, person.id or 0)
+    if answer is None or not answer.has_example:
+        return {}, None
+    kind = WORK_KINDS.get(answer.work_kind or "", "")
+    hours = answer.hours_saved_per_month
+    return {
+        "name": f"{kind} with {answer.tool}" if kind and answer.tool else "",
+        "tool": answer.tool or "",
+        "description": answer.example or "",
+        "expected_outcome": f"About {hours:g} hours saved per person each month" if hours else "",
+        "measurement": answer.metric or "",
+    }, answer.id
 
 
 async def default_team(services: Any, user_id: str) -> str | None:
