@@ -340,3 +340,18 @@ async def test_demand_reaches_admins_as_counts_one_click_from_procurement(
     assert "Named in 5 anonymous disclosures" in request["description"]
     await review.decide(services, request["gates"][0]["review_id"], "UBUYER", "approve")
     assert "Otter" in [t.label for t in await tool_catalog.catalog(services)]
+
+
+async def test_the_answer_form_offers_the_approved_catalog(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    await seed(services, slack)
+    from bot.core import campaigns
+
+    services.clock = Clock(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    await campaigns.start_campaign(services, now=True)
+    before = views(slack)
+    await sender.command(ids.LEVERAGE_COMMAND, "", user_id=PROPOSER)
+    form = await last_view(slack, before, ids.ANSWER_VIEW)
+    tool = next(b for b in form["blocks"] if b.get("block_id") == "tool")
+    assert "Approved tools: Claude" in tool["hint"]["text"]
