@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.core import audit, gates, review, tool_catalog, usecases
 from bot.core.services import Services
 from bot.core.usecases import RegistryError
+from bot.slack.double import SlackDouble
 from storage.db import Database
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -342,3 +343,32 @@ async def test_the_scheduler_runs_the_same_job_and_catches_up_at_start(
     shown = await usecases.show(services, case["id"])
     assert shown is not None and shown["gates"][0]["state"] == "auto_approved"
     assert (await audit_actions(services)).count("gate.auto_approved") == 1
+
+
+async def test_racing_cli_ticks_send_each_notice_once(
+    services: Services, slack: SlackDouble
+) -> None:
+    """Two processes tick with Slack wired: every DM (requests, the clock's notice) goes once."""
+    for user in (PROPOSER, LEGAL):
+        slack.add_user(user, email=f"{user.lower()}@example.com")
+    await setup_gate(services, sla_days=1)
+    await usecases.propose(services, PROPOSER, proposal())
+    env = {
+        **os.environ, "DATABASE_URL": services.settings.database_url,
+        "SLACK_API_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-cli",
+    }  # fmt: skip
+    for at in (T0 + timedelta(minutes=1), T0 + timedelta(days=1)):
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "review", "tick", "--at", at.isoformat(), env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]  # fmt: skip
+        results = [await p.communicate() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [e.decode() for _, e in results]
+    posts = slack.ok_calls("chat.postMessage")
+    keys = [c.args["metadata"]["event_payload"]["key"] for c in posts]
+    assert sorted(keys) == sorted(set(keys))
+    assert len([k for k in keys if ":request:" in k]) == 1
+    assert len([k for k in keys if ":auto_approved:" in k]) == 2  # proposer and reviewer

@@ -274,7 +274,12 @@ async def test_the_whole_lifecycle_through_slack(
     )
     before = len(slack.responses)
     await sender.command(ids.STAGE_COMMAND, "", user_id=LEGAL)
-    assert "Registry: 1 production use cases" in json.dumps(await reply_after(slack, before))
+    stage = await reply_after(slack, before)
+    before = views(slack)
+    await sender.action(ids.STAGE_EVIDENCE, user_id=LEGAL, value=buttons(stage)[ids.STAGE_EVIDENCE])
+    await eventually(lambda: views(slack) > before)
+    evidence = (slack.opened_views + slack.pushed_views)[-1]
+    assert "Registry: 1 production use cases" in json.dumps(evidence)
     assert (await audit.verify(services)).ok
 
 
