@@ -372,3 +372,16 @@ async def test_racing_cli_ticks_send_each_notice_once(
     assert sorted(keys) == sorted(set(keys))
     assert len([k for k in keys if ":request:" in k]) == 1
     assert len([k for k in keys if ":auto_approved:" in k]) == 2  # proposer and reviewer
+
+
+async def test_a_rejected_proposal_takes_no_more_decisions(services: Services) -> None:
+    await setup_gate(services)
+    await gates.set_gate(services, "security", "USEC", by="test")
+    case = await usecases.propose(services, PROPOSER, proposal())
+    by_gate = {g["name"]: g["review_id"] for g in case["gates"]}
+    await review.decide(services, by_gate["legal"], LEGAL, "reject", "No vendor contract.")
+    with pytest.raises(review.ReviewError, match="no longer in review"):
+        await review.decide(services, by_gate["security"], "USEC", "approve")
+    assert (await review.tick(services, T0 + timedelta(days=30))).auto_approved == []
+    shown = await usecases.show(services, case["id"])
+    assert shown is not None and shown["state"] == "retired"

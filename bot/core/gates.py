@@ -132,7 +132,9 @@ async def set_gate(
         row = ReviewGate(
             name=name,
             reviewers=",".join(people) if people else (current.reviewers if current else ""),
-            sla_days=sla_days or (current.sla_days if current else DEFAULT_SLA_DAYS),
+            sla_days=sla_days
+            if sla_days is not None
+            else (current.sla_days if current else DEFAULT_SLA_DAYS),
             on_timeout=on_timeout or (current.on_timeout if current else "approve"),
             escalate_to=target or (current.escalate_to if current else None),
             applies_to=applies_to or (current.applies_to if current else "all"),

@@ -157,7 +157,7 @@ async def open_reviews(
                 reviewers=",".join(reviewers),
                 sla_days=gate.sla_days,
                 on_timeout=gate.on_timeout,
-                escalate_to=gate.escalate_to,
+                escalate_to=gate.escalate_to if gate.on_timeout == "escalate" else None,
                 opened_at=now,
                 due_at=due,
                 remind_at=remind_time(now, due, gate.remind_days),
@@ -178,7 +178,7 @@ async def open_reviews(
             sla_days=gate.sla_days,
             due_at=due.isoformat(),
             on_timeout=gate.on_timeout,
-            escalate_to=gate.escalate_to,
+            escalate_to=review.escalate_to,
         )
         await notify(session, "request", reviewers, use_case.id or 0, review.id, now)
         opened.append(review)
@@ -225,7 +225,7 @@ async def advance(services: Any, session: AsyncSession, use_case_id: int, now: d
             session,
             now,
             use_case.tool,
-            uses=use_case.expected_outcome if use_case.kind == "tool_request" else "",
+            uses="",  # procurement sets the approved uses (leverage-bot tools add … --uses)
             data_classes=use_case.data_class,
             by=f"gates:{use_case_id}",
             via=f"procurement gate (use case {use_case_id})",
@@ -280,6 +280,9 @@ async def decide(
     now = services.clock()
     async with services.db.session() as session:
         await q.lock_use_case(session, review.use_case_id)
+        closed = await q.get_use_case(session, review.use_case_id)
+        if closed is not None and closed.state != "in_review":
+            raise ReviewError("This proposal is no longer in review, so nothing was changed.")
         changed = await q.decide_review(
             session,
             review_id,
