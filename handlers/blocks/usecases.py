@@ -344,7 +344,8 @@ def notice(
     else:
         text = f"*{name}*: {STATE_LABELS.get(case['state'], case['state'])}."
     blocks = [SectionBlock(text=_md(text))]
-    buttons = manage_buttons(case, can_manage=True) if kind in ("decision", "pilot") else None
+    asked = kind == "decision" and review is not None and review["state"] == "changes_requested"
+    buttons = manage_buttons(case, can_manage=True) if asked or kind == "pilot" else None
     if buttons is not None:
         blocks.append(buttons)
     return text.replace("*", ""), blocks
