@@ -269,6 +269,7 @@ async def test_the_whole_lifecycle_through_slack(
     await sender.command(ids.STAGE_COMMAND, "usecases", user_id=LEGAL)
     registry = json.dumps(await reply_after(slack, before))
     assert "Contract summaries" in registry and "survived rotation" in registry
+    assert "Gate *legal*" in registry and "<!subteam^SSECURITY>" in registry
     shots.add(
         "usecase-registry", "message", message(slack.responses[-1]["body"]), "/ai-stage usecases"
     )

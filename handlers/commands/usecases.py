@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.core import registry, tool_catalog, usecases
+from bot.core import gates, registry, tool_catalog, usecases
 from bot.core.vocabulary import DATA_CLASSES, WORK_KINDS
 from handlers import ids
 from handlers.actions.usecases import open_propose
@@ -52,6 +52,15 @@ async def show_registry(respond: Any, services: Any) -> None:
     cases = await usecases.list_use_cases(services)
     sig = await registry.registry_signals(services)
     summary = [line["text"] for line in registry.evidence(sig)]
+    for gate in await gates.list_gates(services):
+        then = "auto-approves" if gate.on_timeout == "approve" else f"goes to <@{gate.escalate_to}>"
+        scope = " (new tools)" if gate.applies_to == "new_tool" else ""
+        who = ", ".join(
+            f"<!subteam^{r}>" if r.startswith("S") else f"<@{r}>" for r in gate.reviewers
+        )
+        summary.append(
+            f"Gate *{gate.name}*{scope}: {who} decide within {gate.sla_days} days, then it {then}"
+        )
     await _say(respond, f"{len(cases)} team use cases", blocks.registry_blocks(cases, summary))
 
 
