@@ -10,6 +10,7 @@ tool outside the catalog and also passes procurement. Only time is simulated.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -45,12 +46,25 @@ def _button(message: dict[str, Any], action_id: str) -> str | None:
 
 
 async def _propose(sender: SlackSender, slack: SlackDouble, user: str, values: dict) -> None:
+    before = len(slack.opened_views)
     await sender.command(ids.LEVERAGE_COMMAND, "propose", user_id=user)
-    form = (slack.opened_views + slack.pushed_views)[-1]
+    for _ in range(500):  # the command is acknowledged first; the form opens right after
+        if len(slack.opened_views) > before:
+            break
+        await asyncio.sleep(0.01)
+    form = slack.opened_views[-1]
     reply = await sender.view_submission(
         ids.PROPOSE_VIEW, values, user_id=user, private_metadata=form["private_metadata"]
     )
     assert "errors" not in reply.text, reply.text
+
+
+async def _settled(services: Services, decided: int) -> None:
+    for _ in range(500):
+        cases = await usecases.list_use_cases(services)
+        if sum(g["state"] == "approved" for c in cases for g in c["gates"]) >= decided:
+            return
+        await asyncio.sleep(0.01)
 
 
 async def gates_story(
@@ -102,6 +116,7 @@ async def gates_story(
     await sender.action(
         ids.GATE_APPROVE, user_id=buyer, value=_button(buyer_dm, ids.GATE_APPROVE) or ""
     )
+    await _settled(services, 3)  # the clicks are acknowledged first, decided right after
     print(
         f"{clock.now:%d %b}: legal approved both (signed button clicks); procurement approved "
         "NoteTaker; security has not decided"
