@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit, disclosure_reports
-from bot.core.disclosures import tool_key
+from bot.core.tool_names import tool_key
 from bot.core.vocabulary import DATA_CLASSES, WORK_KINDS
 from storage.models import ApprovedTool
 from storage.queries import usecases as q

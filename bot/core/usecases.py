@@ -16,8 +16,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit, quarters, review
-from bot.core.disclosures import tool_key
 from bot.core.gates import GateConfig, list_gates, parse_chat_id
+from bot.core.tool_names import tool_key
 from bot.core.vocabulary import DATA_CLASSES, WORK_KINDS
 from storage.models import UseCase
 from storage.queries import usecases as q
