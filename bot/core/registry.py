@@ -108,13 +108,16 @@ def evidence(sig: RegistrySignals) -> list[dict[str, Any]]:
         )
     elif sig.gates:
         lines.append(f"Review gates: {sig.gates} configured with an SLA, none decided yet")
-    met = {0: sig.production > 0, 1: sig.survived_rotation > 0, 2: sig.stuck_pilots == 0}
+    # Notes, not checks: a line is "met" when it shows strength, else neutral (None), so the
+    # stage's own checks stay the only misses people read first.
+    met = {0: sig.production > 0 or None, 1: sig.survived_rotation > 0 or None,
+           2: (sig.pilots > 0 and sig.stuck_pilots == 0) or None}  # fmt: skip
     out = [
         {"stage": None, "met": met.get(i), "text": t, "source": "registry"}
         for i, t in enumerate(lines)
     ]
     if sig.decided_reviews:
-        out[-1]["met"] = sig.within_sla
+        out[-1]["met"] = sig.within_sla or None
     return out
 
 
