@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.coordination import Job, tick
-from bot.core import campaigns, quarters
+from bot.core import campaigns, quarters, review
 from bot.core.delivery import default_worker_id, run_due_deliveries
 from bot.core.retention import JOB_NAME as RETENTION_JOB
 from bot.core.retention import purge_expired_text
@@ -121,6 +121,17 @@ async def deliver(services: Services) -> None:
         )  # fmt: skip
 
 
+async def review_gates(services: Services) -> None:
+    """The gates' clock: every deadline due by now fires once, however late (catch-up after
+    downtime) and however many replicas tick (a conditional UPDATE decides, see review.py)."""
+    report = await review.tick(services)
+    if report.auto_approved or report.escalated or report.reminded:
+        logger.info(
+            "review gates: %d auto-approved, %d escalated, %d reminded",
+            len(report.auto_approved), len(report.escalated), len(report.reminded),
+        )  # fmt: skip
+
+
 def opening_trigger(rule: str) -> CronTrigger:
     """The default rule checks daily at 06:00 UTC; any other value is a 5-field crontab."""
     if rule.strip() in ("", DEFAULT_RULE):
@@ -141,6 +152,10 @@ def coordinated_jobs(services: Services) -> list[Job]:
         Job("campaign-housekeeping", housekeeping,
             IntervalTrigger(minutes=15, start_date=ALIGNED, timezone="UTC")),
         Job(RETENTION_JOB, purge_expired_text, CronTrigger(hour=3, minute=30, timezone="UTC")),
+        # The gates' clock: "due by now?" catches up after downtime; decisions are conditional
+        # UPDATEs, so even two replicas ticking at once fire each deadline once.
+        Job("review-gates", review_gates,
+            IntervalTrigger(minutes=1, start_date=ALIGNED, timezone="UTC")),
     ]  # fmt: skip
 
 

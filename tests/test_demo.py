@@ -31,6 +31,9 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     assert "== Organisation stage ==" in printed and "Evidence:" in printed
     assert "Team summary for" in printed
     assert "0 Block Kit validation errors" in printed
+    assert "reviews auto-approved by the clock (the tick repeated: 0 more)" in printed
+    assert "production, survived rotation" in printed and "chain intact" in printed
+    assert "gates: 0 Block Kit validation errors" in printed
     out = tmp_path / "leverage-demo"
     png, html = out / "ai-stage.png", out / "ai-stage.html"
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -72,7 +72,7 @@ async def test_answer_form_is_three_inputs_and_the_dm_shows_the_state(
 
     state = await eventually(lambda: dm(slack, user).get("edited") and dm(slack, user))
     shots.add("dm-answered", "message", message(state), "The DM after answering")
-    assert buttons(state["blocks"]) == ["Edit"]
+    assert buttons(state["blocks"]) == ["Make this a team use case", "Edit"]
     assert state["text"] == "Shared for Q4 2026. Thank you!"
     reply = await sender.view_submission(ids.ANSWER_DETAILS_VIEW, details(), user_id=user,
                                          private_metadata=QUARTER)  # fmt: skip
@@ -115,4 +115,4 @@ async def test_answering_from_the_command_updates_the_dm_too(
     values = form(work_kind=static("analysis"), tool=plain("Gemini"), share_consent=multi(["yes"]))
     await sender.view_submission(ids.ANSWER_VIEW, values, user_id=user, private_metadata=QUARTER)
     state = await eventually(lambda: dm(slack, user).get("edited") and dm(slack, user))
-    assert buttons(state["blocks"]) == ["Edit"]
+    assert buttons(state["blocks"]) == ["Make this a team use case", "Edit"]

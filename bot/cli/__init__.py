@@ -15,7 +15,20 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli import campaign, demo, disclosures, org, privacy, serve, stage, teams
+from bot.cli import (
+    audit,
+    campaign,
+    demo,
+    disclosures,
+    gates,
+    org,
+    privacy,
+    review,
+    serve,
+    stage,
+    teams,
+    usecases,
+)
 from bot.cli.common import CliError, state
 from bot.cli.errors import DEBUG_HINT
 
@@ -42,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for module in (serve, demo, org, campaign, stage, disclosures, privacy, teams):
+        module.add_parser(commands)
+    for module in (gates, usecases, review, audit):  # type: ignore[assignment]
         module.add_parser(commands)
     return parser
 

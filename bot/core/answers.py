@@ -28,6 +28,7 @@ from storage.models import Answer, Campaign, Person
 from storage.queries import answers as aq
 from storage.queries import campaigns as cq
 from storage.queries import org as org_queries
+from storage.queries.usecases import catalog as catalog_query
 
 EXAMPLE_MAX = 2000
 TOOL_MAX = 200
@@ -86,6 +87,7 @@ class FormContext:
     closes_at: datetime
     existing: Answer | None
     manager_name: str | None = None  # who (with the managers above) sees a shared example
+    approved_tools: tuple[str, ...] = ()  # the approved catalog, offered by the form
 
 
 def _text(raw: Mapping[str, Any], name: str, cap: int, label: str, errors: Errors) -> str:
@@ -177,13 +179,14 @@ async def form_context(
         manager = (
             await org_queries.person_by_id(s, person.manager_id) if person.manager_id else None
         )
+        approved = tuple(t.label for t in await catalog_query(s))
     if campaign is None and campaign_id is None:
         campaign = await _off_cycle(services, now)
     _check_open(campaign, campaign_id, now)
     assert campaign is not None
     return FormContext(
         person.id, person.team_id, campaign.id, campaign.closes_at, existing,
-        manager.name if manager is not None else None,
+        manager.name if manager is not None else None, approved,
     )  # fmt: skip
 
 

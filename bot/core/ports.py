@@ -45,7 +45,20 @@ class SummaryMessage:
     manager_person_id: int
 
 
-OutgoingMessage = PromptMessage | SummaryMessage
+@dataclass(frozen=True)
+class GateMessage:
+    """A review-gate notice: a review request, reminder, decision or what the clock decided.
+
+    `kind` is one of `bot.core.review.NOTICE_KINDS`; the adapter loads the use case and review
+    to render it, so a notice sent late still shows their current state.
+    """
+
+    kind: str
+    use_case_id: int
+    review_id: int | None = None
+
+
+OutgoingMessage = PromptMessage | SummaryMessage | GateMessage
 
 
 @dataclass(frozen=True)

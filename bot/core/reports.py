@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.core import stage_text as words
 from bot.core.quarters import quarter_label
+from bot.core.registry import registry_export
 from bot.core.signals import Signals, org_signals, team_signals
 from bot.core.spreadsheet import write_csv
 from bot.core.stage import StageReport, assess, load_thresholds, stage_history
@@ -410,5 +411,5 @@ async def export_signals(services: Any, fmt: str) -> str:
     stages = await stage_history(services)
     rows = [_row(s, stages.get(q)) for q, s in series.items()]
     if fmt == "json":
-        return json.dumps({"quarters": rows}, indent=2) + "\n"
+        return json.dumps({"quarters": rows, **await registry_export(services)}, indent=2) + "\n"
     return write_csv(list(rows[0]) if rows else ["quarter", "stage"], rows)

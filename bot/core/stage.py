@@ -11,7 +11,7 @@ import functools
 import json
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, overload
@@ -24,6 +24,8 @@ from bot.core import stage_text as plain
 from bot.core.cache import cached
 from bot.core.diagnostic import answer_diagnostic
 from bot.core.facts import Facts
+from bot.core.registry import evidence as registry_evidence
+from bot.core.registry import facts_with_gates, registry_signals
 from bot.core.signals import Signals
 from bot.core.stage_text import STAGE_NAMES  # re-exported: the names live with the words
 
@@ -68,6 +70,7 @@ class StageReport:
     diagnostic: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    registry: dict[str, Any] = field(default_factory=dict)
 
     @property
     def stage_name(self) -> str:
@@ -91,6 +94,7 @@ class StageReport:
             "diagnostic": self.diagnostic,
             "facts": self.facts,
             "notes": self.notes,
+            "registry": self.registry,
         }
 
 
@@ -407,8 +411,16 @@ async def assess_fresh(
     public = PublicSeries(chosen)
     sig = series[-1]
     then = _facts_for(quarter, latest, changes, now)
+    registry = await registry_signals(services)
+    if quarter == latest:  # the registry describes the present: a floor under the answers
+        sig = series[-1] = replace(  # a copy: the figures may be shared from the cache
+            sig,
+            production=max(sig.production, registry.production),
+            measured=max(sig.measured, registry.measured),
+        )
+        then = facts_with_gates(then, registry)
     est = estimate(series, then, t)
-    evidence = _evidence(est, then, sig, public[-1], k)
+    evidence = _evidence(est, then, sig, public[-1], k) + registry_evidence(registry)
     constraint = _constraint(est, evidence, public[-1])
     _advise(constraint, then, now, t, past=quarter != latest)
     return StageReport(
@@ -421,6 +433,7 @@ async def assess_fresh(
         trend=_trend(series, public, changes, now, t, latest),
         diagnostic=answer_diagnostic(public, changes, now, t, _facts_for),
         facts={"values": then.values, "contradictions": then.contradictions},
+        registry=registry.to_dict(),
     )
 
 

@@ -30,6 +30,7 @@ from bot.core.services import Services
 from bot.core.stage import assess
 from bot.core.team_summary import build_team_summary
 from bot.demo import DEFAULT_OUT, DEMO_HASH_KEY
+from bot.demo.gates import gates_story
 from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
 from bot.demo.teams import TeamsSide, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
@@ -136,6 +137,7 @@ async def _build(folder: Path, *, people: int, quarters: int, seed: int) -> list
                 )
             _print_quarters(lines, slack)
             print(teams.report())
+            await gates_story(services, sender, slack, _gate_cast(org), clock)
             await _print_reports(services, folder, labels[-1])
         finally:
             await sender.close()
@@ -144,6 +146,11 @@ async def _build(folder: Path, *, people: int, quarters: int, seed: int) -> list
             await services.db.dispose()
             await connector.stop()
     return labels
+
+
+def _gate_cast(org: DemoOrg) -> list[str]:
+    """The admin, a proposer, two reviewers, a buyer and a successor, from the synthetic org."""
+    return [ADMIN, *(p.slack_user_id for p in org.people[10:15])]
 
 
 def _history(count: int) -> list[str]:

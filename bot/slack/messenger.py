@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.ports import (
     DeliveryFailed,
+    GateMessage,
     OutgoingMessage,
     PromptMessage,
     Recipient,
@@ -28,6 +29,7 @@ from bot.core.ports import (
 from bot.core.team_summary import build_team_summary
 from handlers.blocks.prompt import prompt_blocks, prompt_text
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
+from handlers.blocks.usecases import render_gate_notice
 
 EVENT_TYPE = "leverage_delivery"
 HISTORY_PAGE = 200
@@ -107,6 +109,8 @@ class SlackMessenger:
                 return None
 
     async def _render(self, message: OutgoingMessage) -> tuple[str, list[Any]]:
+        if isinstance(message, GateMessage):
+            return await render_gate_notice(self.services, message)
         if isinstance(message, SummaryMessage):
             summary = await build_team_summary(
                 self.services, message.manager_person_id, message.campaign_id

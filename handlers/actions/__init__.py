@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers import ids
 from handlers.actions.campaign import confirm_forget, not_this_quarter, open_answer_form
 from handlers.actions.disclosure import open_disclosure_form
+from handlers.actions.usecases import USECASE_ACTIONS
 from handlers.commands.stage import open_stage_evidence
 from handlers.failure import guarded
 
@@ -17,3 +18,5 @@ def register(app: AsyncApp) -> None:
     app.action(ids.CONFIRM_FORGET)(guarded(confirm_forget))
     app.action(ids.OPEN_DISCLOSURE_FORM)(guarded(open_disclosure_form))
     app.action(ids.STAGE_EVIDENCE)(guarded(open_stage_evidence))
+    for action_id, listener in USECASE_ACTIONS.items():
+        app.action(action_id)(guarded(listener))

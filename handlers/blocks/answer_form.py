@@ -112,6 +112,13 @@ def _hours_input(answer: Answer | None) -> InputBlock:
     )  # fmt: skip
 
 
+def _approved(ctx: FormContext) -> str | None:
+    """The approved-tools catalog, offered where people name their tool."""
+    if not ctx.approved_tools:
+        return None
+    return ("Approved tools: " + ", ".join(ctx.approved_tools[:12]) + ". Any tool is fine.")[:300]
+
+
 def answer_form_view(ctx: FormContext) -> View:
     """Step one, the question itself: three required inputs and the sharing choice.
 
@@ -130,7 +137,7 @@ def answer_form_view(ctx: FormContext) -> View:
                     placeholder="What did you do with AI, and what difference did it make?"),
         _choice_input("work_kind", a),
         _text_input("tool", "Which tool did you use?", TOOL_MAX, a.tool if a else None,
-                    placeholder="e.g. ChatGPT, Copilot, Gemini"),
+                    placeholder="e.g. ChatGPT, Copilot, Gemini", hint=_approved(ctx)),
         _checkboxes("share_consent", "Share it with your name?",
                     [Option(value=CONSENT, label=consent_label(ctx.manager_name))],
                     [CONSENT] if a and a.share_consent else []),

@@ -107,7 +107,12 @@ def state_blocks(state: PromptState) -> list[Block]:
             action_id=ids.OPEN_ANSWER_FORM,
             value=state.campaign_id,
         )
-    return [
+    blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"Quarterly question: _{QUESTION}_")]),
         section,
     ]
+    if state.has_example:  # the registry's door: an example a team could adopt
+        button = ButtonElement(text="Make this a team use case", value=state.campaign_id,
+                               action_id=ids.PROPOSE_FROM_ANSWER)  # fmt: skip
+        blocks.append(ActionsBlock(block_id="usecase_from_answer", elements=[button]))
+    return blocks

@@ -14,6 +14,7 @@ from bot.core.campaigns import CampaignError
 from bot.core.delivery import run_due_deliveries
 from handlers import ids
 from handlers.actions.campaign import NOT_IN_DIRECTORY, open_answer_modal
+from handlers.commands import usecases as usecase_commands
 from handlers.commands.team import respond_team_summary
 from handlers.context import services_of
 
@@ -23,6 +24,8 @@ USAGE = (
     "*/ai-leverage* opens the form for this quarter's example (answering again edits it).\n"
     "*/ai-leverage team*: your team's summary (managers).\n"
     "*/ai-leverage forget*: erase the answers attributed to you.\n"
+    "*/ai-leverage propose*: propose a team use case (it goes through the review gates).\n"
+    "*/ai-leverage usecase ID*: one use case; *tools*: the approved tools (and requests).\n"
     "*/ai-leverage admin start [--now] [2026Q4] | remind | close | status* (admins only)."
 )
 NOT_ADMIN = "Sorry, only AI Leverage admins can run campaign commands."
@@ -49,6 +52,8 @@ async def handle_leverage_command(
         await respond_team_summary(respond, services, user_id)
     elif sub == "admin":
         await _admin(services, user_id, words[1:], respond)
+    elif sub in usecase_commands.LEVERAGE_WORDS:
+        await usecase_commands.leverage(sub, client, services, command, words[1:], respond)
     else:
         await respond(response_type="ephemeral", text=USAGE)
 

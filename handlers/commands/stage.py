@@ -23,6 +23,7 @@ from handlers.blocks.stage import (
     stage_evidence_view,
     stage_text,
 )
+from handlers.commands.usecases import show_registry
 from handlers.context import services_of
 from handlers.failure import tell_failure
 
@@ -30,6 +31,7 @@ STAGE_USES = [
     (ids.STAGE_COMMAND, "the stage, how far to the next one, what holds it back, the next step"),
     (f"{ids.STAGE_COMMAND} chart", "a chart of the stage and key figures over the quarters"),
     (f"{ids.STAGE_COMMAND} facts", "the organisation's process facts behind the stage"),
+    (f"{ids.STAGE_COMMAND} usecases", "the team use cases in the registry and their gates"),
     (f"{ids.STAGE_COMMAND} help", "this message"),
 ]
 ADMIN_USES = [
@@ -116,6 +118,8 @@ async def handle_stage_command(
             await _chart(respond, services, client, user_id)
         elif action == "facts":
             await _facts(respond, services, user_id, words[1:])
+        elif action == "usecases":
+            await show_registry(respond, services)
         else:
             await _say(respond, stage_help(services.is_admin(user_id)))
     except ThresholdsError as error:

@@ -15,10 +15,23 @@ from storage.models.org import Person, Team
 from storage.models.replay import SeenRequest
 from storage.models.scheduler import ScheduledJob
 from storage.models.teams import TeamsConversation, TeamsSent
+from storage.models.usecases import (
+    AuditEntry,
+    AuditHead,
+    GateNotice,
+    GateReview,
+    ReviewGate,
+    ToolApproval,
+    UseCase,
+    UseCaseOutcome,
+    UseCaseOwner,
+)
 
 __all__ = [
     "Answer",
     "ApprovedTool",
+    "AuditEntry",
+    "AuditHead",
     "Campaign",
     "DataVersion",
     "Delivery",
@@ -26,14 +39,21 @@ __all__ = [
     "DisclosureContact",
     "DisclosureReply",
     "FactChange",
+    "GateNotice",
+    "GateReview",
     "OrgFact",
     "Person",
     "QuarterNote",
     "RateLimitState",
+    "ReviewGate",
     "ScheduledJob",
     "SeenRequest",
     "SubmissionGuard",
     "Team",
     "TeamsConversation",
     "TeamsSent",
+    "ToolApproval",
+    "UseCase",
+    "UseCaseOutcome",
+    "UseCaseOwner",
 ]

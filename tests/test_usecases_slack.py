@@ -1,0 +1,363 @@
+"""The whole lifecycle through signed Slack requests: propose, review (changes, revise, approve,
+the clock's auto-approval), production, rotation, outcomes, the registry in the stage."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core import audit, gates, review, tool_catalog, usecases
+from bot.core.services import Services
+from bot.slack.double import SlackDouble
+from bot.slack.simulator import SlackSender, plain, static
+from handlers import ids
+from storage.models import Person, Team
+from tests.conftest import ADMIN_ID, eventually
+from tests.surface_capture import Capture, message
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PROPOSER, LEGAL, SECURITY, OWNER2, OWNER3 = "UPROP", "ULEGAL", "USEC", "UOWN2", "UOWN3"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def seed(services: Services, slack: SlackDouble) -> None:
+    services.clock = Clock(T0)
+    for user in (PROPOSER, LEGAL, SECURITY, OWNER2, OWNER3, ADMIN_ID):
+        slack.add_user(user, email=f"{user.lower()}@example.com")
+    slack.add_usergroup("SSECURITY", handle="security", name="Security", user_ids=[SECURITY])
+    async with services.db.session() as session:
+        team = Team(name="Legal ops")
+        session.add(team)
+        await session.flush()
+        session.add(
+            Person(
+                email="uprop@example.com",
+                name="Pat Proposer",
+                team_id=team.id,
+                slack_user_id=PROPOSER,
+            )
+        )
+    await gates.set_gate(services, "legal", LEGAL, by="test")
+    await gates.set_gate(services, "security", "SSECURITY", sla_days=7, by="test")
+    await tool_catalog.add_tool(
+        services, "Claude", uses="drafting,summarising", data_classes="internal,confidential"
+    )
+
+
+def proposal_state(tool_key: str = "claude", **text: str) -> dict[str, Any]:
+    fields = {
+        "name": "Contract summaries",
+        "team": "Legal ops",
+        "description": "Summarise supplier contracts before legal review.",
+        "expected_outcome": "A first review in a day",
+        "measurement": "Days to signature",
+        "new_tool": "",
+        **text,
+    }
+    values = {name: {"value": plain(value)} for name, value in fields.items()}
+    values["tool"] = {"value": static(tool_key)}
+    values["data_class"] = {"value": static("confidential")}
+    return values
+
+
+async def last_view(slack: SlackDouble, before: int, callback_id: str) -> dict[str, Any]:
+    await eventually(lambda: len(slack.opened_views) + len(slack.pushed_views) > before)
+    view = (slack.opened_views + slack.pushed_views)[-1]
+    assert view["callback_id"] == callback_id
+    return view
+
+
+def views(slack: SlackDouble) -> int:
+    return len(slack.opened_views) + len(slack.pushed_views)
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    found = {}
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                found[element["action_id"]] = element.get("value", "")
+        accessory = block.get("accessory") or {}
+        if accessory.get("type") == "button":
+            found[accessory["action_id"]] = accessory.get("value", "")
+    return found
+
+
+async def reply_after(slack: SlackDouble, before: int) -> dict[str, Any]:
+    await eventually(lambda: len(slack.responses) > before)
+    return slack.responses[-1]["body"]
+
+
+async def test_the_whole_lifecycle_through_slack(
+    services: Services, sender: SlackSender, slack: SlackDouble, tmp_path: Path
+) -> None:
+    await seed(services, slack)
+    shots = Capture("usecases", tmp_path)
+
+    # 1. Propose with /ai-leverage propose: the form offers the catalog and pre-fills the team.
+    before = views(slack)
+    assert (await sender.command(ids.LEVERAGE_COMMAND, "propose", user_id=PROPOSER)).status == 200
+    form = await last_view(slack, before, ids.PROPOSE_VIEW)
+    assert "Claude" in json.dumps(form["blocks"]) and "Legal ops" in json.dumps(form["blocks"])
+    shots.add("usecase-propose", "modal", form, "Proposing a team use case")
+    empty = await sender.view_submission(
+        ids.PROPOSE_VIEW, {}, user_id=PROPOSER, private_metadata=form["private_metadata"]
+    )
+    assert empty.json()["response_action"] == "errors"
+    done = await sender.view_submission(
+        ids.PROPOSE_VIEW,
+        proposal_state(),
+        user_id=PROPOSER,
+        private_metadata=form["private_metadata"],
+    )
+    assert done.json()["response_action"] == "update"
+    [case] = await usecases.list_use_cases(services)
+    assert case["state"] == "in_review"
+    assert sorted(g["name"] for g in case["gates"]) == ["legal", "security"]
+
+    # 2. The clock's job sends the review requests (the group expanded to its member).
+    await review.tick(services, T0 + timedelta(minutes=1))
+    legal_dm = slack.messages_to(LEGAL)[-1]
+    security_dm = slack.messages_to(SECURITY)[-1]
+    assert ids.GATE_APPROVE in buttons(legal_dm) and ids.GATE_REJECT in buttons(security_dm)
+    shots.add("gate-review-dm", "message", message(legal_dm), "A reviewer's DM")
+
+    # 3. Security asks for changes: a reason is required.
+    security_review = buttons(security_dm)[ids.GATE_CHANGES]
+    before = views(slack)
+    await sender.action(ids.GATE_CHANGES, user_id=SECURITY, value=security_review)
+    reason_form = await last_view(slack, before, ids.REASON_VIEW)
+    meta = reason_form["private_metadata"]
+    shots.add("gate-reason", "modal", reason_form, "Ask for changes: a reason is required")
+    blank = await sender.view_submission(
+        ids.REASON_VIEW, {"reason": {"value": plain(" ")}}, user_id=SECURITY, private_metadata=meta
+    )
+    assert "reason" in blank.json()["errors"]
+    sent = await sender.view_submission(
+        ids.REASON_VIEW,
+        {"reason": {"value": plain("Which data leaves the EU?")}},
+        user_id=SECURITY,
+        private_metadata=meta,
+    )
+    assert sent.json()["response_action"] == "update"
+    # Only the gate's reviewers may decide: the proposer's click is refused politely.
+    before = len(slack.responses)
+    await sender.action(
+        ids.GATE_APPROVE, user_id=PROPOSER, value=buttons(legal_dm)[ids.GATE_APPROVE]
+    )
+    assert "reviewers" in (await reply_after(slack, before))["text"]
+
+    # 4. The proposer hears it and revises; the gate opens again for the new revision.
+    await review.tick(services, T0 + timedelta(hours=1))
+    decision = slack.messages_to(PROPOSER)[-1]
+    assert "Which data leaves the EU?" in json.dumps(decision["blocks"])
+    before = views(slack)
+    await sender.action(
+        ids.USECASE_REVISE, user_id=PROPOSER, value=buttons(decision)[ids.USECASE_REVISE]
+    )
+    revise_form = await last_view(slack, before, ids.PROPOSE_VIEW)
+    await sender.view_submission(
+        ids.PROPOSE_VIEW,
+        proposal_state(description="Summaries stay in the EU tenant."),
+        user_id=PROPOSER,
+        private_metadata=revise_form["private_metadata"],
+    )
+    case = (await usecases.list_use_cases(services))[0]
+    security = next(g for g in case["gates"] if g["name"] == "security")
+    assert (security["state"], security["revision"]) == ("pending", 2)
+
+    # 5. Legal approves from the DM (a double click changes nothing); nobody decides security:
+    #    the clock approves it when its 7-day SLA passes, once, and it becomes a pilot.
+    legal_review = buttons(legal_dm)[ids.GATE_APPROVE]
+    for _ in range(2):
+        await sender.action(ids.GATE_APPROVE, user_id=LEGAL, value=legal_review)
+    await eventually(lambda: len([e for e in slack.responses if "Already" in json.dumps(e)]) >= 1)
+    services.clock = Clock(T0 + timedelta(days=8))
+    first = await review.tick(services)
+    second = await review.tick(services)
+    assert len(first.auto_approved) == 1 and second.auto_approved == []
+    case = (await usecases.list_use_cases(services))[0]
+    assert case["state"] == "pilot"
+    assert {g["name"]: g["state"] for g in case["gates"]} == {
+        "legal": "approved",
+        "security": "auto_approved",
+    }
+    told = [m for m in slack.messages_to(PROPOSER) if "automatically" in json.dumps(m)]
+    assert len(told) == 1
+    shots.add("gate-auto-approved", "message", message(told[0]), "The clock approved")
+    assert any("automatically" in json.dumps(m) for m in slack.messages_to(SECURITY))
+
+    # 6. Production from the pilot notice: a link and two owners.
+    pilot = next(m for m in slack.messages_to(PROPOSER) if ids.USECASE_PRODUCTION in buttons(m))
+    before = views(slack)
+    await sender.action(
+        ids.USECASE_PRODUCTION, user_id=PROPOSER, value=buttons(pilot)[ids.USECASE_PRODUCTION]
+    )
+    prod_form = await last_view(slack, before, ids.PRODUCTION_VIEW)
+    shots.add("usecase-pilot-dm", "message", message(pilot), "Every gate passed")
+    shots.add("usecase-production", "modal", prod_form, "Moving to production")
+
+    def production(url: str, owners: list[str]) -> dict[str, Any]:
+        return {
+            "process_url": {"value": {"type": "url_text_input", "value": url}},
+            "owners": {"value": {"type": "multi_users_select", "selected_users": owners}},
+        }
+
+    refused = await sender.view_submission(
+        ids.PRODUCTION_VIEW,
+        production("wiki", [PROPOSER]),
+        user_id=PROPOSER,
+        private_metadata=prod_form["private_metadata"],
+    )
+    assert set(refused.json()["errors"]) == {"process_url", "owners"}
+    url = "https://wiki.example.com/contracts"
+    moved = await sender.view_submission(
+        ids.PRODUCTION_VIEW,
+        production(url, [PROPOSER, OWNER2]),
+        user_id=PROPOSER,
+        private_metadata=prod_form["private_metadata"],
+    )
+    assert moved.json()["response_action"] == "update"
+
+    # 7. The proposer hands over: the new owners keep it in production (survived rotation).
+    before = len(slack.responses)
+    await sender.command(ids.LEVERAGE_COMMAND, f"usecase {case['id']}", user_id=OWNER2)
+    card = await reply_after(slack, before)
+    assert ids.USECASE_OUTCOME in buttons(card)
+    shots.add("usecase-card", "message", message(card), "/ai-leverage usecase ID")
+    await sender.view_submission(
+        ids.PRODUCTION_VIEW,
+        production(url, [OWNER2, OWNER3]),
+        user_id=OWNER2,
+        private_metadata=str(case["id"]),
+    )
+    outcome = {
+        "quarter": {"value": static("2026Q4")},
+        "summary": {"value": plain("Contracts reviewed in a day")},
+        "metric": {"value": plain("7 days -> 1 day")},
+    }
+    saved = await sender.view_submission(
+        ids.OUTCOME_VIEW, outcome, user_id=OWNER3, private_metadata=str(case["id"])
+    )
+    assert saved.json()["response_action"] == "update"
+    stranger = await sender.view_submission(
+        ids.RETIRE_VIEW,
+        {"reason": {"value": plain("x")}},
+        user_id=LEGAL,
+        private_metadata=str(case["id"]),
+    )
+    assert "owners" in json.dumps(stranger.json()["errors"])
+
+    listed = (await usecases.list_use_cases(services))[0]
+    assert (listed["state"], listed["survived_rotation"]) == ("production", True)
+    assert listed["outcomes"][0]["metric"] == "7 days -> 1 day"
+    for key in ("id", "name", "team", "state", "gates", "survived_rotation"):
+        assert key in listed
+    assert all({"name", "state", "due_at", "decided_by"} <= set(g) for g in listed["gates"])
+
+    # 8. The registry feeds the stage: /ai-stage usecases and the stage's evidence cite it.
+    before = len(slack.responses)
+    await sender.command(ids.STAGE_COMMAND, "usecases", user_id=LEGAL)
+    registry = json.dumps(await reply_after(slack, before))
+    assert "Contract summaries" in registry and "survived rotation" in registry
+    assert "Gate *legal*" in registry and "<!subteam^SSECURITY>" in registry
+    shots.add(
+        "usecase-registry", "message", message(slack.responses[-1]["body"]), "/ai-stage usecases"
+    )
+    before = len(slack.responses)
+    await sender.command(ids.STAGE_COMMAND, "", user_id=LEGAL)
+    stage = await reply_after(slack, before)
+    before = views(slack)
+    await sender.action(ids.STAGE_EVIDENCE, user_id=LEGAL, value=buttons(stage)[ids.STAGE_EVIDENCE])
+    await eventually(lambda: views(slack) > before)
+    evidence = (slack.opened_views + slack.pushed_views)[-1]
+    assert "Registry: 1 production use cases" in json.dumps(evidence)
+    assert (await audit.verify(services)).ok
+
+
+async def test_make_this_a_team_use_case_prefills_from_the_example(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    await seed(services, slack)
+    from bot.core import campaigns
+
+    services.clock = Clock(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    await campaigns.start_campaign(services, now=True)
+    campaign_id = (await campaigns.campaign_status(services)).campaign_id
+    example = "Drafted supplier contract summaries with Claude before review"
+    answer = {
+        "example": {"value": plain(example)},
+        "work_kind": {"value": static("summarising")},
+        "tool": {"value": plain("Claude")},
+    }
+    reply = await sender.view_submission(
+        ids.ANSWER_VIEW, answer, user_id=PROPOSER, private_metadata=campaign_id
+    )
+    assert reply.status == 200, reply.text
+    before = views(slack)
+    await sender.action(ids.PROPOSE_FROM_ANSWER, user_id=PROPOSER, value=campaign_id)
+    form = await last_view(slack, before, ids.PROPOSE_VIEW)
+    text = json.dumps(form["blocks"])
+    assert example in text and "Legal ops" in text
+    assert json.loads(form["private_metadata"])["a"]
+
+
+async def test_demand_reaches_admins_as_counts_one_click_from_procurement(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    await seed(services, slack)
+    await gates.set_gate(services, "procurement", "UBUYER", applies_to="new_tool", by="test")
+    slack.add_user("UBUYER", email="ubuyer@example.com")
+    from bot.core import disclosures
+    from tests.test_disclosure_helpers import seed_people
+
+    await seed_people(services)
+    form = disclosures.validate(
+        disclosures.RawDisclosure(
+            tool="Otter",
+            tool_kind="other",
+            work_kind="meeting_notes",
+            frequency="weekly",
+            data_class="internal",
+            reasons=("no_approved_tool",),
+        )
+    )
+    for _ in range(services.min_group_size):
+        await disclosures.submit(services, form, chat_user_id=None)
+    before = len(slack.responses)
+    await sender.command(ids.LEVERAGE_COMMAND, "tools", user_id=ADMIN_ID)
+    shown = await reply_after(slack, before)
+    assert "Otter" in json.dumps(shown)
+    assert buttons(shown)[ids.TOOL_REQUEST_DEMAND] == "Otter"
+    before = len(slack.responses)
+    await sender.action(ids.TOOL_REQUEST_DEMAND, user_id=ADMIN_ID, value="Otter")
+    assert "Procurement request" in (await reply_after(slack, before))["text"]
+    [request] = await usecases.list_use_cases(services, kind="tool_request")
+    assert [g["name"] for g in request["gates"]] == ["procurement"]
+    assert "Named in 5 anonymous disclosures" in request["description"]
+    await review.decide(services, request["gates"][0]["review_id"], "UBUYER", "approve")
+    assert "Otter" in [t.label for t in await tool_catalog.catalog(services)]
+
+
+async def test_the_answer_form_offers_the_approved_catalog(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    await seed(services, slack)
+    from bot.core import campaigns
+
+    services.clock = Clock(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    await campaigns.start_campaign(services, now=True)
+    before = views(slack)
+    await sender.command(ids.LEVERAGE_COMMAND, "", user_id=PROPOSER)
+    form = await last_view(slack, before, ids.ANSWER_VIEW)
+    tool = next(b for b in form["blocks"] if b.get("block_id") == "tool")
+    assert "Approved tools: Claude" in tool["hint"]["text"]
