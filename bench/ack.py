@@ -138,12 +138,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def wait_until(check: Any, timeout: float, what: str) -> None:
+async def wait_until(check: Any, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not await check():
         if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
+            return False
         await asyncio.sleep(0.05)
+    return True
 
 
 async def measure(args: argparse.Namespace, bot: str, floor: str, stats: str, base: str) -> dict:
@@ -160,7 +161,9 @@ async def measure(args: argparse.Namespace, bot: str, floor: str, stats: str, ba
             async def done() -> bool:
                 return await responses() >= expected
 
-            await wait_until(done, 120, "the bot's replies")
+            if not await wait_until(done, args.settle):  # still computing: measured anyway
+                print(f"replies: {await responses()} of {expected} after {args.settle:g} s",
+                      file=sys.stderr)  # fmt: skip
 
         for url in (floor, bot):  # warm-up, unmeasured
             await burst.fire(session, url, args.concurrency)
@@ -199,9 +202,9 @@ async def wait_port(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    """A child whose log goes to a file (a pipe nobody reads would block it once full)."""
+    log = tempfile.NamedTemporaryFile(prefix="ack-child-", suffix=".log", delete=False)  # noqa: SIM115 (the child writes it)
+    return subprocess.Popen([sys.executable, *args], env=env, stdout=log, stderr=log)
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -283,6 +286,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--target", type=float, default=2.0, help="allowed p99 ratio")
+    parser.add_argument("--settle", type=float, default=120.0,
+                        help="seconds to wait for a burst's replies")  # fmt: skip
     parser.add_argument("--floor", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--double", type=int, nargs=2, help=argparse.SUPPRESS)
     return parser.parse_args()

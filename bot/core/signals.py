@@ -249,6 +249,13 @@ async def figures(
     """
     k = services.min_group_size
     rows = await _all_rows(services)
+    # CPU-bound: off the event loop, which must keep acknowledging Slack within 3 s meanwhile.
+    return await asyncio.to_thread(_figures, rows, k, min_people, min_teams, include)
+
+
+def _figures(
+    rows: dict[str, Any], k: int, min_people: int, min_teams: int, include: str | None
+) -> dict[str, QuarterFigures]:
     known = {r["quarter"] for r in rows["answers"]} | {r["quarter"] for r in rows["disclosures"]}
     wanted = sorted(known | set(rows["campaigns"]) | ({include} if include else set()))
     result = {}
