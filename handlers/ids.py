@@ -6,11 +6,16 @@ NOT_THIS_QUARTER = "leverage_not_this_quarter"
 CONFIRM_FORGET = "leverage_forget_confirm"
 OPEN_DISCLOSURE_FORM = "disclosure_open_form"
 STAGE_EVIDENCE = "stage_evidence"
+ADMIN_REMIND = "admin_campaign_remind"
+ADMIN_CLOSE = "admin_campaign_close"
+OPEN_TEAM_SUMMARY = "team_summary_open"
+DISCLOSURE_REPLY = "disclosure_admin_reply"
 
 # Modal callback ids
 ANSWER_VIEW = "leverage_answer"
 ANSWER_DETAILS_VIEW = "leverage_answer_details"
 DISCLOSURE_VIEW = "disclosure_submit"
+DISCLOSURE_REPLY_VIEW = "disclosure_admin_reply_submit"
 
 # Slash commands (also declared in manifest.yml; a test keeps the two in step)
 LEVERAGE_COMMAND = "/ai-leverage"

@@ -76,7 +76,9 @@ async def seed_mature_org(services: Services, slack: SlackDouble) -> Mature:
             spread=None,
             tool_approved=None,
         )
-    for user in ("UDIRECTOR", "UMANAGER", ADMIN_ID):
+    members = [f"U{name.upper()}{i}" for name in ("PLATFORM", "PAYMENTS", "SUPPORT", "DATA")
+               for i in range(7)]  # fmt: skip
+    for user in ("UDIRECTOR", "UMANAGER", ADMIN_ID, *members):
         slack.add_user(user, email=f"{user.lower()}@example.com")
     await set_facts(services, {"ai_policy": "true", "review_sla_days": "14"}, ADMIN_ID, "cli")
     return Mature(director="UDIRECTOR", manager="UMANAGER", employee="UPLATFORM1")

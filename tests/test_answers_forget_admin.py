@@ -56,7 +56,7 @@ async def test_admin_commands_are_for_admins_only(
     await sender.command(ids.LEVERAGE_COMMAND, "admin status", user_id=ADMIN_ID)
     await wait_reply(slack, "delivered 3")
     await sender.command(ids.LEVERAGE_COMMAND, "admin close", user_id=ADMIN_ID)
-    await wait_reply(slack, "Campaign closed")
+    await wait_reply(slack, "Q4 2026 is closed")
     assert (await campaign_row(services, QUARTER)).status == "closed"  # type: ignore[union-attr]
     await sender.command(ids.LEVERAGE_COMMAND, "admin remind", user_id=ADMIN_ID)
     await wait_reply(slack, "Could not remind")

@@ -52,7 +52,9 @@ async def test_command_opens_modal_and_submit_shows_code_once(
     meta = await open_form(sender, slack, BIG_IDS[0])
     answer = await _submit(sender, BIG_IDS[0], meta)
     code = code_in(answer)
-    assert f"/ai-disclose check {code}" in json.dumps(answer["view"])
+    shown = json.dumps(answer["view"])
+    assert shown.count(code) == 1 and shown.count("Thank you") == 1  # once each
+    assert f"```{code}```" in shown and "/ai-disclose check" in shown  # copyable on a phone
     assert await count(services, "disclosure") == 1
     assert not slack.calls_to("chat.postEphemeral") and not slack.calls_to("chat.postMessage")
     assert await disclosures.check(services, code) is not None

@@ -96,7 +96,8 @@ async def test_team_summary_text_and_blocks_carry_no_live_mrkdwn(
         assert "<!channel>" not in where and "<@U0BOSS>" not in where
         assert "<https://evil.example" not in where
         assert "*now*" not in where and "_please_" not in where and "~x~" not in where
-    assert "&lt;!channel&gt;" in body["text"] and "&lt;!channel&gt;" in blocks
+    # The notification text summarises figures only (no one's words); the blocks quote them.
+    assert "&lt;!channel&gt;" in blocks and "channel" not in body["text"]
 
 
 async def test_claim_check_shows_admin_words_as_quoted_text(services: Services) -> None:

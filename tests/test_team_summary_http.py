@@ -21,7 +21,7 @@ async def test_manager_gets_the_team_view_others_a_polite_refusal(
     await sender.command("/ai-leverage", "team", user_id="UMGR")
     await eventually(lambda: len(slack.responses) == 1)
     body = slack.responses[0]["body"]
-    assert "Eng (6 people)" in body["text"] and "Response rate: 5 of 6" in body["text"]
+    assert "Eng (6 people): 5 of 6 (83%) answered" in body["text"]
     assert "Eng Person 0" in str(body["blocks"]) and "Eng Person 5" not in str(body["blocks"])
     await sender.command("/ai-leverage", "team", user_id="UENG1")
     await eventually(lambda: len(slack.responses) == 2)

@@ -9,6 +9,7 @@ from bot.core.services import Services
 from bot.core.team_summary import build_team_summary
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
 from handlers.commands.team import respond_team_summary
+from handlers.team_view import gather_team_view
 from tests.conftest import ADMIN_ID
 from tests.stage_fixtures import add_answers, add_disclosures, add_prompts, make_person, make_team
 
@@ -62,8 +63,9 @@ async def test_manager_sees_team_figures_and_consented_examples(services: Servic
     assert "Eng Person 5" not in text and "Eng Person 6" not in text  # never answered
     assert "covert" not in text  # disclosures count org-wide only, never per team
     assert "Solo has 1 people, fewer than 5" in text and "solo story" not in text
-    blocks = [b.to_dict() for b in team_summary_blocks(summary)]
-    assert len(blocks) <= 50 and team_summary_text(summary)
+    view = await gather_team_view(services, manager, Q)
+    blocks = [b.to_dict() for b in team_summary_blocks(view)]
+    assert len(blocks) <= 50 and team_summary_text(view).startswith("Team summary, Q4 2026.")
 
 
 async def test_manager_with_no_team_is_told_so(services: Services) -> None:

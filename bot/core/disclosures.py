@@ -24,11 +24,19 @@ from bot.core import quarters
 from bot.core.directory import AAD_OBJECT_ID
 from bot.core.services import Services
 from bot.core.tool_names import tool_key
-from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
+from bot.core.vocabulary import (
+    COVERT_REASONS,
+    DATA_CLASSES,
+    FREQUENCY,
+    REASON_EXTRAS,
+    TOOL_KINDS,
+    WORK_KINDS,
+)
 from storage.models import Disclosure, DisclosureContact, DisclosureReply
 from storage.queries import disclosures as q
 from storage.queries import org as org_q
 
+NOT_SAID = "not_said"
 TOOL_MAX = 200
 EASY_MAX = 2000
 REPLY_MAX = 3000
@@ -110,19 +118,19 @@ def validate(raw: RawDisclosure) -> DisclosureForm:
         errors["tool"] = "Please name the tool (a product name or a short description is fine)."
     elif len(tool) > TOOL_MAX:
         errors["tool"] = f"Please keep the tool name under {TOOL_MAX} characters."
+    data_class = raw.data_class or NOT_SAID  # optional: skipping it is not saying
     choices = {
         "tool_kind": (raw.tool_kind, TOOL_KINDS),
         "work_kind": (raw.work_kind, WORK_KINDS),
         "frequency": (raw.frequency, FREQUENCY),
-        "data_class": (raw.data_class, DATA_CLASSES),
+        "data_class": (data_class, DATA_CLASSES),
     }
     for name, (value, options) in choices.items():
         if value not in options:
             errors[name] = "Please pick one of the options."
-    reasons = frozenset(raw.reasons)
-    if not reasons:
-        errors["reasons"] = 'Please tick at least one reason ("did not think it mattered" is fine).'
-    elif not reasons <= COVERT_REASONS.keys():
+    # Optional; "something else" and "prefer not to say" are offered but stored as no reason.
+    reasons = frozenset(raw.reasons) - REASON_EXTRAS.keys()
+    if not reasons <= COVERT_REASONS.keys():
         errors["reasons"] = "Please pick from the listed reasons."
     easy = (raw.make_it_easy or "").strip()
     if len(easy) > EASY_MAX:
@@ -134,7 +142,7 @@ def validate(raw: RawDisclosure) -> DisclosureForm:
         tool_kind=str(raw.tool_kind),
         work_kind=str(raw.work_kind),
         frequency=str(raw.frequency),
-        data_class=str(raw.data_class),
+        data_class=str(data_class),
         reasons=reasons,
         make_it_easy=easy or None,
         contact_ok=raw.contact_ok,

@@ -76,6 +76,8 @@ DATA_CLASSES: dict[str, str] = {
     "internal": "Internal",
     "confidential": "Confidential",
     "customer_personal": "Customer or personal data",
+    "other": "Other",
+    "not_said": "Prefer not to say",  # also stored when the question is skipped
 }
 
 COVERT_REASONS: dict[str, str] = {
@@ -85,6 +87,13 @@ COVERT_REASONS: dict[str, str] = {
     "rules_unclear": "The rules are unclear",
     "fear_of_blame": "I was afraid of blame",
     "did_not_matter": "I did not think it mattered",
+}
+
+# Offered beside the reasons but stored as no reason at all: there is no column for them, and
+# "prefer not to say" must never be counted as a gate.
+REASON_EXTRAS: dict[str, str] = {
+    "other": "Something else",
+    "not_said": "Prefer not to say",
 }
 
 # Which gate each obstacle or covert reason points at: the aggregator counts gates, not words.

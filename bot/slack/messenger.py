@@ -26,10 +26,10 @@ from bot.core.ports import (
     Sent,
     SummaryMessage,
 )
-from bot.core.team_summary import build_team_summary
 from handlers.blocks.prompt import prompt_blocks, prompt_text
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
 from handlers.blocks.usecases import render_gate_notice
+from handlers.team_view import gather_team_view
 
 EVENT_TYPE = "leverage_delivery"
 HISTORY_PAGE = 200
@@ -112,10 +112,10 @@ class SlackMessenger:
         if isinstance(message, GateMessage):
             return await render_gate_notice(self.services, message)
         if isinstance(message, SummaryMessage):
-            summary = await build_team_summary(
+            view = await gather_team_view(
                 self.services, message.manager_person_id, message.campaign_id
             )
-            return team_summary_text(summary), list(team_summary_blocks(summary))
+            return team_summary_text(view), list(team_summary_blocks(view))
         assert isinstance(message, PromptMessage)
         text, blocks = _prompt(message)
         return text, list(blocks)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.core.disclosures import new_nonce
-from handlers.blocks.disclosure_form import disclosure_modal
+from handlers.blocks.disclosure_form import disclosure_modal, reply_modal
 from handlers.context import services_of
 
 EXPIRED = (
@@ -50,3 +50,14 @@ async def open_modal(
         elif user_id:
             await client.chat_postMessage(channel=user_id, text=EXPIRED)
         return False
+
+
+async def open_reply_form(ack: Any, body: dict[str, Any], client: Any, context: Any) -> None:
+    """An admin's Reply on a row of the disclosure queue (App Home): a modal for the answer."""
+    await ack()
+    services = services_of(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if not services.is_admin(user_id):
+        return  # only admins are ever shown the queue
+    ident = str(((body.get("actions") or [{}])[0]).get("value") or "")[:64]
+    await open_modal(client, body.get("trigger_id"), reply_modal(ident), None, user_id)

@@ -24,7 +24,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.disclosures import EASY_MAX, TOOL_MAX
-from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
+from bot.core.vocabulary import (
+    COVERT_REASONS,
+    DATA_CLASSES,
+    FREQUENCY,
+    REASON_EXTRAS,
+    TOOL_KINDS,
+    WORK_KINDS,
+)
 from handlers import ids
 
 ACTION = "value"
@@ -46,15 +53,11 @@ INTRO = (
     "quietly, it is usually because the open path was missing, slow or unclear. Telling us "
     "which tool and what stood in the way shows us which rule, purchase or review to fix."
 )
+# Three short lines, leading with what is not kept: the reassurance someone afraid looks for.
 PRIVACY_NOTE = (
-    "*What we keep:* your answers and the quarter; your team's name only if your team has at "
-    "least {k} people, otherwise just \u201csomewhere in the organisation\u201d. *Not kept:* "
-    "your name, user ID, e-mail or when you sent it. *Who sees what:* admins see counts; once "
-    "this quarter has at least {k} disclosures they also see each answer's choices "
-    "(without team), and your words only in an org-wide export with names and e-mails "
-    "removed. Managers see counts for groups of at least {k}, never who wrote. If you tick "
-    "\u201cyou may contact me\u201d, and only then, we keep who you are, separately, so an "
-    "admin can reach you."
+    "*Not kept:* your name, user ID, e-mail, or when you sent this.\n"
+    "*Kept:* your answers and the quarter; your team only if it has at least {k} people.\n"
+    "*Seen:* admins see counts, and answers once there are {k}; managers never see who wrote."
 )
 
 
@@ -69,16 +72,20 @@ def _select(field: str, label: str, choices: dict[str, str], placeholder: str) -
     return InputBlock(block_id=BLOCKS[field], label=label, element=element)
 
 
-def _radio(field: str, label: str, choices: dict[str, str]) -> InputBlock:
+def _radio(
+    field: str, label: str, choices: dict[str, str], *, optional: bool = False
+) -> InputBlock:
     element = RadioButtonsElement(action_id=ACTION, options=_options(choices))
-    return InputBlock(block_id=BLOCKS[field], label=label, element=element)
+    return InputBlock(block_id=BLOCKS[field], label=label, element=element, optional=optional)
 
 
 def _questions() -> list[InputBlock]:
     tool = PlainTextInputElement(
         action_id=ACTION, max_length=TOOL_MAX, placeholder="The app, site or add-on you used"
     )
-    reasons = CheckboxesElement(action_id=ACTION, options=_options(COVERT_REASONS))
+    reasons = CheckboxesElement(
+        action_id=ACTION, options=_options({**COVERT_REASONS, **REASON_EXTRAS})
+    )
     easy = PlainTextInputElement(action_id=ACTION, multiline=True, max_length=EASY_MAX)
     contact = CheckboxesElement(
         action_id=ACTION,
@@ -89,9 +96,13 @@ def _questions() -> list[InputBlock]:
         _select("tool_kind", "What kind of tool is it?", TOOL_KINDS, "Choose a kind"),
         _select("work_kind", "What kind of work was it for?", WORK_KINDS, "Choose the work"),
         _radio("frequency", "How often?", FREQUENCY),
-        _radio("data_class", "What kind of data went into it?", DATA_CLASSES),
+        _radio("data_class", "What kind of data went into it?", DATA_CLASSES, optional=True),
         InputBlock(
-            block_id=BLOCKS["reasons"], label="Why not in the open? (tick any)", element=reasons
+            block_id=BLOCKS["reasons"],
+            label="Why not in the open?",
+            element=reasons,
+            optional=True,
+            hint="Tick any that fit.",
         ),
         InputBlock(
             block_id=BLOCKS["make_it_easy"],
@@ -129,26 +140,64 @@ def disclosure_modal(nonce: str, campaign_id: str | None, min_group_size: int) -
 
 
 def confirmation_view(claim_code: str, *, duplicate: bool, contact: bool = False) -> View:
-    """Shown in place of the form: private to the person, and the only place the code appears."""
+    """Shown in place of the form: private to the person, and the only place the code appears.
+
+    One thank-you, the code once, alone in a code block so a long press copies it on a phone.
+    """
     if duplicate:
-        first = "*We already have this one* \u2014 it was stored once. Here is its code again."
+        first = "*We already had this one*; it was stored once. Its claim code:"
     elif contact:
-        first = "*Thank you.* You said we may contact you, so an admin may follow up with you."
+        first = (
+            "*Thank you.* You said we may contact you, so an admin may follow up. Your claim code:"
+        )
     else:
-        first = "*Thank you.* It is stored without your name, and nobody will chase you about it."
-    code = (
-        f"Your claim code: *`{claim_code}`*\n"
-        "Keep it somewhere private; we will not show it again and cannot look it up for you. "
-        f"Later, `{ids.DISCLOSE_COMMAND} check {claim_code}` shows any answer from the admins "
-        "and the quarter's \u201cyou said, we did\u201d note. We do not know who holds a code."
+        first = "*Thank you.* It is stored without your name. Your claim code:"
+    later = (
+        "Keep it somewhere private: we will not show it again and cannot look it up for you. "
+        f"Later, `{ids.DISCLOSE_COMMAND} check` followed by the code shows any reply from the "
+        "admins. We do not know who holds a code."
     )
     return View(
         type="modal",
         callback_id=ids.DISCLOSURE_VIEW + "_done",
-        title=PlainTextObject(text="Thank you"),
+        title=PlainTextObject(text="Sent"),
         close=PlainTextObject(text="Done"),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=first)),
-            SectionBlock(text=MarkdownTextObject(text=code)),
+            SectionBlock(text=MarkdownTextObject(text=f"```{claim_code}```")),
+            ContextBlock(elements=[MarkdownTextObject(text=later)]),
         ],
     )
+
+
+REPLY_BLOCK = "disclosure_reply"
+
+
+def reply_modal(reference: str) -> View:
+    """An admin's answer to one disclosure: whoever holds its claim code can read it."""
+    text = PlainTextInputElement(action_id=ACTION, multiline=True, max_length=EASY_MAX)
+    return View(
+        type="modal",
+        callback_id=ids.DISCLOSURE_REPLY_VIEW,
+        private_metadata=reference,
+        title=PlainTextObject(text="Reply"),
+        submit=PlainTextObject(text="Send reply"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"To disclosure `{reference}`. Whoever holds its claim code reads "
+                "this; we do not know who that is, so write to everyone who might.")),
+            InputBlock(block_id=REPLY_BLOCK, label="Your reply", element=text),
+        ],
+    )  # fmt: skip
+
+
+def reply_sent_view() -> View:
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Reply"),
+        close=PlainTextObject(text="Done"),
+        blocks=[SectionBlock(text=MarkdownTextObject(
+            text=":white_check_mark: Reply saved. Whoever holds the claim code can now read it "
+            "with `/ai-disclose check`."))],
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.answers import MyHistory
+from bot.core.quarters import quarter_label
 from bot.core.vocabulary import ESTABLISHMENT, WORK_KINDS
 from bot.slack.mrkdwn import user_text
 from handlers import ids
@@ -32,9 +33,10 @@ def _current(history: MyHistory) -> list[Block]:
         state = 'you answered "not this quarter"; you can still add an example'
     else:
         state = "you have not answered yet"
-    text = f"*{current.campaign_id}* is open until {current.closes_at:%d %B}: {state}."
+    quarter = quarter_label(current.campaign_id)
+    text = f"*{quarter}* is open until {current.closes_at:%d %B}: {state}."
     if not current.is_open:
-        text = f"*{current.campaign_id}* has closed."
+        text = f"*{quarter}* has closed."
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     if current.is_open:
         button = ButtonElement(
@@ -49,14 +51,15 @@ def _current(history: MyHistory) -> list[Block]:
 
 def _line(answer: Answer) -> str:
     if not answer.has_example:
-        return f"*{answer.quarter}*: not this quarter"
+        return f"*{quarter_label(answer.quarter)}*: not this quarter"
     example = (answer.example or "").replace("\n", " ")
     if len(example) > EXCERPT:
         example = example[: EXCERPT - 1] + "…"
     example = user_text(example)  # shown, never interpreted: no pings, links or formatting
     kind = WORK_KINDS.get(answer.work_kind or "", "Other")
     level = ESTABLISHMENT.get(answer.establishment or "", "")
-    return f"*{answer.quarter}* · {kind} · {level}\n>{example}"
+    details = " · ".join(x for x in (kind, level) if x)
+    return f"*{quarter_label(answer.quarter)}* · {details}\n>{example}"
 
 
 def my_examples_blocks(history: MyHistory) -> list[Block]:

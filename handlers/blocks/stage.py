@@ -84,7 +84,7 @@ def _blocks_next(line: dict[str, Any], stage: int) -> bool:
         return False
     if line.get("cap"):
         return level <= stage
-    return level == stage + 1 or (level <= stage and line["met"] is False)
+    return level == stage + 1 or (level <= stage and line["met"] is not True)
 
 
 def next_checks(report: StageReport) -> list[dict[str, Any]]:

@@ -13,26 +13,37 @@ from bot.core import disclosures, quarters
 from bot.core.disclosures import ClaimAnswer, InvalidDisclosure, NotFound
 from bot.core.services import Services
 from bot.slack.mrkdwn import quote
+from handlers import ids
 from handlers.actions.disclosure import open_modal
 from handlers.blocks.disclosure_form import disclosure_modal
+from handlers.blocks.help import help_text
 from handlers.context import services_of
 
-HELP = (
-    "*/ai-disclose* \u2014 tell us, without blame, about AI tools you use outside the "
-    "official path, and what stood in the way.\n"
-    "\u2022 `/ai-disclose` opens the form (anonymous unless you ask to be contacted).\n"
-    "\u2022 `/ai-disclose check CODE` shows any answer to your disclosure.\n"
-    "\u2022 `/ai-disclose help` shows this."
-)
-ADMIN_HELP = (
-    "Admin: `admin list [QUARTER]` \u00b7 `admin reply REF TEXT` \u00b7 "
-    "`admin note [QUARTER] TEXT` \u00b7 `admin approve TOOL` \u00b7 `admin demand`"
-)
+USES = [
+    (ids.DISCLOSE_COMMAND, "open the form (anonymous unless you ask to be contacted)"),
+    (f"{ids.DISCLOSE_COMMAND} check CODE", "read any reply to your disclosure"),
+    (f"{ids.DISCLOSE_COMMAND} help", "this message"),
+]
+ADMIN_USES = [
+    (f"{ids.DISCLOSE_COMMAND} admin list [QUARTER]", "counts and the queue, with references"),
+    (f"{ids.DISCLOSE_COMMAND} admin reply REF TEXT", "answer one disclosure"),
+    (f"{ids.DISCLOSE_COMMAND} admin note [QUARTER] TEXT", 'publish the "you said, we did" note'),
+    (f"{ids.DISCLOSE_COMMAND} admin approve TOOL", "add a tool to the approved catalog"),
+    (f"{ids.DISCLOSE_COMMAND} admin demand", "tools people ask for outside the catalog"),
+]
+
+
+def disclose_help(admin: bool) -> str:
+    return help_text(ids.DISCLOSE_COMMAND, USES, ADMIN_USES, admin=admin)
+
+
 NOT_FOUND = (
     "I could not find a disclosure with that code. Please check it for typos "
     "(it looks like `ABCD-EFGH-JKMN`)."
 )
-NOT_ADMIN = "Sorry, only AI Leverage admins can do that. Everyone can use `/ai-disclose help`."
+NOT_ADMIN = (
+    "Sorry, only AI Leverage admins can do that. `/ai-disclose help` lists what you can use."
+)
 
 
 async def handle_disclose_command(
@@ -47,13 +58,15 @@ async def handle_disclose_command(
         view = disclosure_modal(disclosures.new_nonce(), None, services.min_group_size)
         await open_modal(client, command.get("trigger_id"), view, respond, None)
         return
+    user_id = str(command.get("user_id") or "")
+    admin = services.is_admin(user_id)
     if verb == "check":
         text = await _check(services, rest)
     elif verb == "admin":
-        user_id = str(command.get("user_id") or "")
-        text = await _admin(services, rest, user_id) if services.is_admin(user_id) else NOT_ADMIN
+        text = await _admin(services, rest, user_id) if admin else NOT_ADMIN
     else:
-        text = HELP if verb == "help" else "I did not understand that.\n" + HELP
+        text = disclose_help(admin)
+        text = text if verb == "help" else "I did not understand that.\n" + text
     await respond(response_type="ephemeral", text=text)
 
 
@@ -65,13 +78,14 @@ async def _check(services: Services, code: str) -> str:
 
 
 def render_answer(answer: ClaimAnswer) -> str:
-    lines = [f"*Your disclosure ({answer.quarter})*"]
+    quarter = quarters.quarter_label(answer.quarter)
+    lines = [f"*Your disclosure ({quarter})*"]
     if answer.replies:
         lines += ["Answers from the admins:", *(quote(r) for r in answer.replies)]
     else:
         lines.append("No reply yet. Thank you for your patience; please check again later.")
     if answer.note:
-        lines += [f"*You said, we did ({answer.quarter}):*", quote(answer.note)]
+        lines += [f"*You said, we did ({quarter}):*", quote(answer.note)]
     return "\n".join(lines)
 
 
@@ -104,8 +118,9 @@ async def _admin_action(services: Services, action: str, rest: str, user_id: str
         body = body if quarter else rest
         quarter = quarter or await disclosures.current_quarter(services)
         await disclosures.publish_note(services, quarter, body, user_id)
-        return f"Published the \u201cyou said, we did\u201d note for {quarter.upper()}."
+        label = quarters.quarter_label(quarter)
+        return f"Published the \u201cyou said, we did\u201d note for {label}."
     if action == "approve":
         added = await disclosures.approve_tool(services, rest)
         return "Added to the approved catalog." if added else "That tool was already approved."
-    return ADMIN_HELP
+    return disclose_help(admin=True)

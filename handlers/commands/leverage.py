@@ -6,28 +6,54 @@ import asyncio
 import logging
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConfirmObject,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
-from bot.core import answers, campaigns
+from bot.core import answers, campaigns, quarters
 from bot.core.answers import NotInDirectory
 from bot.core.campaigns import CampaignError
 from bot.core.delivery import run_due_deliveries
 from handlers import ids
 from handlers.actions.campaign import NOT_IN_DIRECTORY, open_answer_modal
+from handlers.blocks.admin import campaign_status_blocks, status_text
+from handlers.blocks.help import help_text
 from handlers.commands import usecases as usecase_commands
 from handlers.commands.team import respond_team_summary
 from handlers.context import services_of
 
 logger = logging.getLogger("leverage.handlers.leverage")
 
-USAGE = (
-    "*/ai-leverage* opens the form for this quarter's example (answering again edits it).\n"
-    "*/ai-leverage team*: your team's summary (managers).\n"
-    "*/ai-leverage forget*: erase the answers attributed to you.\n"
-    "*/ai-leverage propose*: propose a team use case (it goes through the review gates).\n"
-    "*/ai-leverage usecase ID*: one use case; *tools*: the approved tools (and requests).\n"
-    "*/ai-leverage admin start [--now] [2026Q4] | remind | close | status* (admins only)."
-)
+USES = [
+    (ids.LEVERAGE_COMMAND, "share this quarter's example (again to edit it)"),
+    (f"{ids.LEVERAGE_COMMAND} team", "your team's summary, if people report to you"),
+    (f"{ids.LEVERAGE_COMMAND} forget", "erase the answers attributed to you"),
+    (
+        f"{ids.LEVERAGE_COMMAND} propose",
+        "propose a team use case (it goes through the review gates)",
+    ),
+    (
+        f"{ids.LEVERAGE_COMMAND} usecase ID",
+        "one use case; tools: the approved tools (and requests)",
+    ),
+    (f"{ids.LEVERAGE_COMMAND} help", "this message"),
+]
+ADMIN_USES = [
+    (f"{ids.LEVERAGE_COMMAND} admin start [--now] [QUARTER]", "open a campaign"),
+    (f"{ids.LEVERAGE_COMMAND} admin status", "where the campaign stands, with Remind and Close"),
+    (f"{ids.LEVERAGE_COMMAND} admin remind", "remind those who have not answered"),
+    (f"{ids.LEVERAGE_COMMAND} admin close", "close it and send managers their summaries"),
+]
+
+
+def leverage_help(admin: bool) -> str:
+    return help_text(ids.LEVERAGE_COMMAND, USES, ADMIN_USES, admin=admin)
+
+
 NOT_ADMIN = "Sorry, only AI Leverage admins can run campaign commands."
 FORGET_PROMPT = (
     "This erases every answer attributed to you, in every quarter. It cannot be undone. "
@@ -55,7 +81,7 @@ async def handle_leverage_command(
     elif sub in usecase_commands.LEVERAGE_WORDS:
         await usecase_commands.leverage(sub, client, services, command, words[1:], respond)
     else:
-        await respond(response_type="ephemeral", text=USAGE)
+        await respond(response_type="ephemeral", text=leverage_help(services.is_admin(user_id)))
 
 
 async def _offer_forget(services: Any, user_id: str, respond: Any) -> None:
@@ -86,34 +112,50 @@ async def _admin(services: Any, user_id: str, args: list[str], respond: Any) -> 
         return
     action = args[0].lower() if args else ""
     try:
-        text = await _run_admin(services, action, args[1:])
+        text, status = await _run_admin(services, action, args[1:])
     except (CampaignError, ValueError) as error:
-        text = f"Could not {action or 'do that'}: {error}"
-    await respond(response_type="ephemeral", text=text)
+        text, status = f"Could not {action or 'do that'}: {error}", None
+    if status is None:
+        await respond(response_type="ephemeral", text=text)
+        return
+    blocks = [SectionBlock(text=MarkdownTextObject(text=text)), *campaign_status_blocks(status)]
+    await respond(response_type="ephemeral", text=f"{text} {status_text(status)}", blocks=blocks)
 
 
-async def _run_admin(services: Any, action: str, rest: list[str]) -> str:
+async def _run_admin(services: Any, action: str, rest: list[str]) -> tuple[str, Any]:
+    """(what happened, the campaign's status to show under it, or None)."""
     if action == "start":
         now = "--now" in rest
         quarter = next((r for r in rest if not r.startswith("--")), None)
         status = await campaigns.start_campaign(services, quarter, now=now)
         if now:
-            _deliver_in_background(services)
-        return "Campaign started.\n" + status.describe()
+            deliver_in_background(services)
+        return "Campaign started.", status
     if action == "remind":
-        queued = await campaigns.remind(services)
-        _deliver_in_background(services)
-        return f"Reminder queued for {queued} people who have not answered yet."
+        return await remind_now(services), await campaigns.campaign_status(services)
     if action == "close":
-        status = await campaigns.close_campaign(services)
-        _deliver_in_background(services)
-        return "Campaign closed; team summaries are on their way.\n" + status.describe()
+        return await close_now(services)
     if action == "status":
-        return (await campaigns.campaign_status(services)).describe()
-    return USAGE
+        status = await campaigns.campaign_status(services)
+        return f"Where {quarters.quarter_label(status.campaign_id)} stands:", status
+    return leverage_help(admin=True), None
 
 
-def _deliver_in_background(services: Any) -> None:
+async def remind_now(services: Any, campaign_id: str | None = None) -> str:
+    queued = await campaigns.remind(services, campaign_id)
+    deliver_in_background(services)
+    people = "person" if queued == 1 else "people"
+    return f"Reminder queued for {queued} {people} who have not answered yet."
+
+
+async def close_now(services: Any, campaign_id: str | None = None) -> tuple[str, Any]:
+    status = await campaigns.close_campaign(services, campaign_id)
+    deliver_in_background(services)
+    label = quarters.quarter_label(status.campaign_id)
+    return f"{label} is closed. Managers' team summaries are queued and go out now.", status
+
+
+def deliver_in_background(services: Any) -> None:
     """Send what is due now rather than at the scheduler's next tick (the outbox makes a
     concurrent tick harmless)."""
     task = asyncio.create_task(run_due_deliveries(services))

@@ -16,8 +16,16 @@ from typing import Any
 
 from bot.core import disclosures
 from bot.slack.errors import DATABASE_DOWN, is_database_error
-from handlers.blocks.disclosure_form import ACTION, BLOCKS, CONTACT_OK, confirmation_view
+from handlers.blocks.disclosure_form import (
+    ACTION,
+    BLOCKS,
+    CONTACT_OK,
+    REPLY_BLOCK,
+    confirmation_view,
+    reply_sent_view,
+)
 from handlers.context import services_of
+from handlers.events.home import publish_home_for
 
 logger = logging.getLogger("leverage.disclosure")
 STALE_FORM = "This form is out of date. Please close it and open a new one with /ai-disclose."
@@ -98,3 +106,27 @@ async def submit_disclosure_form(
 
 
 STORE_FAILED = "Sorry, something went wrong and nothing was saved. Please try again."
+
+
+async def submit_reply(
+    ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any, context: Any
+) -> None:
+    """An admin's reply from App Home's queue: saved once, then the queue is redrawn."""
+    services = services_of(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if not services.is_admin(user_id):
+        await ack(response_action="errors", errors={REPLY_BLOCK: "Only admins can reply."})
+        return
+    values = (view.get("state") or {}).get("values") or {}
+    text = str(((values.get(REPLY_BLOCK) or {}).get(ACTION) or {}).get("value") or "")
+    try:
+        await disclosures.reply(services, str(view.get("private_metadata") or ""), text, user_id)
+    except disclosures.InvalidDisclosure as invalid:
+        message = " ".join(invalid.errors.values())[:150]
+        await ack(response_action="errors", errors={REPLY_BLOCK: message})
+        return
+    except disclosures.NotFound:
+        await ack(response_action="errors", errors={REPLY_BLOCK: "That disclosure is gone."})
+        return
+    await ack(response_action="update", view=reply_sent_view())
+    await publish_home_for(services, client, user_id, notice="Reply saved.")
