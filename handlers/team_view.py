@@ -1,8 +1,9 @@
 """Everything a manager's summary shows, gathered once: this quarter's team figures, the
 previous quarter's (for the change) and the organisation's (for the comparison).
 
-Every figure comes from the core's thresholded views (`build_team_summary`, the redacted org
-signals), so a comparison can never reveal what the core withheld.
+Every figure comes from the core's thresholded views. The organisation's figures are its
+answers-only view (`org_answer_signals`), defined as a team's are: a team's summary never
+depends on disclosures, not even through the comparison (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.core.team_summary import TeamSummary, build_team_summary
 class TeamView:
     summary: TeamSummary
     previous: dict[int, Signals]  # team id -> last quarter's (thresholded) signals
-    org: Signals | None  # the organisation this quarter (thresholded)
+    org: Signals | None  # the organisation this quarter, from answers alone (thresholded)
     previous_quarter: str
 
 
@@ -35,8 +36,12 @@ async def gather_team_view(
     summary = await build_team_summary(services, manager_person_id, quarter, all_teams=all_teams)
     before = previous_quarter(quarter) if quarters.is_quarter(quarter) else quarter
     previous: dict[int, Signals] = {}
-    if summary.teams and before != quarter:
-        older = await build_team_summary(services, manager_person_id, before, all_teams=all_teams)
-        previous = {t.team_id: t.signals for t in older.teams if t.signals is not None}
-    org = (await signals_core.org_signals(services)).get(quarter)
+    org: Signals | None = None
+    if summary.teams:
+        if before != quarter:
+            older = await build_team_summary(
+                services, manager_person_id, before, all_teams=all_teams
+            )
+            previous = {t.team_id: t.signals for t in older.teams if t.signals is not None}
+        org = await signals_core.org_answer_signals(services, quarter)
     return TeamView(summary, previous, org, before)

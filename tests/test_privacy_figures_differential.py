@@ -18,9 +18,9 @@ from bot.core.reports import export_signals, html_report
 from bot.core.services import Services
 from bot.core.signals import team_signals
 from bot.core.stage import assess
-from bot.core.team_summary import build_team_summary
 from handlers.blocks.stage import stage_blocks
-from handlers.blocks.team_summary import team_summary_blocks
+from handlers.blocks.team_summary import full_team_view, team_summary_blocks, team_summary_text
+from handlers.team_view import gather_team_view
 from storage.queries import org as org_q
 from tests.privacy_org import Org, Q, Secret, disclose, orgs, store
 from tests.stage_fixtures import make_person
@@ -36,11 +36,14 @@ ONE = Secret(reasons=("no_approved_tool",), tool="shadowgpt", kind="drafting")
 
 
 async def team_views(services: Services) -> list[Any]:
-    """Every team view there is, as the surfaces render it (the admin's view of all teams)."""
-    summary = await build_team_summary(services, await _reader(services), Q, all_teams=True)
-    blocks = [b.to_dict() for b in team_summary_blocks(summary)]
+    """Every team view there is, as the surfaces render it (the admin's view of all teams):
+    the summary's blocks, its notification text and the full view behind its button, with
+    the last quarter and the organisation they are compared with."""
+    view = await gather_team_view(services, await _reader(services), Q, all_teams=True)
+    blocks = [b.to_dict() for b in team_summary_blocks(view)]
     slices = [s.to_dict() for s in await team_signals(services, Q)]
-    return [summary.text, blocks, slices]
+    rendered = [team_summary_text(view), blocks, full_team_view(view).to_dict()]
+    return [view.summary.text, *rendered, slices]
 
 
 async def _reader(services: Services) -> int:

@@ -9,9 +9,9 @@ multi-select, so they have no row total; an organisation gate is what answers (o
 disclosures (reasons) reported together. Disclosures count org-wide only.
 
 The table is suppressed in two phases (see `bot.core.disclosure_control`): first every answer
-cell, with the organisation's obstacle counts treated as published, so that the teams'
-pattern depends on answers alone; then, with the teams frozen, the disclosure cells, so that a
-team's view is the same whatever its members disclosed.
+cell, so that its pattern depends on answers alone; then, with every answer cell frozen (the
+organisation's too: a team's summary compares with the organisation's answers), the disclosure
+cells, so that a team's view is the same whatever its members disclosed.
 """
 
 from __future__ import annotations
@@ -157,9 +157,8 @@ def build_table(d: QuarterData) -> Table:
         # no pool of gates: obstacles have no total, so such a pool would be new information.)
         if t.shown(f"{scope}.with_example"):
             _add_pool(t, f"{scope}.themes_pool", [f"{scope}.theme.{k}" for k in WORK_KINDS])
-    for key, cell in t.cells.items():
-        if not key.startswith(f"{ORG}."):
-            cell.frozen = True
+    for cell in t.cells.values():  # every answer cell, the organisation's too
+        cell.frozen = True
     _disclosures(t, d)
     t.suppress_primary()
     if d.disclosures_shown:
@@ -186,9 +185,6 @@ def _disclosures(t: Table, d: QuarterData) -> None:
     """Phase 2: gates (answers + disclosures), and disclosure cells from K disclosures."""
     row = d.disclosures or {}
     shown = d.disclosures_shown
-    for gate in GATES:
-        t.cells[f"{ORG}.obstacle.{gate}"].published = False
-        t.cells[f"{ORG}.obstacle.{gate}"].protect = SMALL
     t.add(f"{ORG}.covert", d.covert, BELOW_K, marginal=True)
     if not shown:
         t.withhold([f"{ORG}.covert"])

@@ -3,11 +3,12 @@ them, and a proof that no withheld figure can be recomputed from the published o
 
 The audit does not trust the suppression: it reads the figures as the surfaces publish them
 (the organisation's signals behind `/ai-stage`, App Home, the CLI, the export, the HTML report
-and its chart; each team's signals behind team summaries and their DMs), maps each one to a
-cell of the quarter's table (`bot.core.figure_table`), and runs the rank test of
-`bot.core.disclosure_control.determined` over the table's relations. A published figure the
-table does not know, a value that differs from the table's, a share shown without the counts
-it is built from, or a withheld count the published ones determine: each is an offence.
+and its chart; each team's signals behind team summaries and their DMs, and the organisation's
+answers-only figures they are compared with), maps each one to a cell of the quarter's table
+(`bot.core.figure_table`), and runs the rank test of `bot.core.disclosure_control.determined`
+over the table's relations. A published figure the table does not know, a value that differs
+from the table's, a share shown without the counts it is built from, or a withheld count the
+published ones determine: each is an offence.
 
 The report never shows a withheld value, and it names a withheld tool only as "a tool".
 """
@@ -73,6 +74,7 @@ def published_figures(f: QuarterFigures) -> tuple[dict[str, Any], list[str]]:
     shown: dict[str, Any] = {}
     problems: list[str] = []
     _view(shown, problems, ORG, f.org.to_dict(), "gate")
+    _view(shown, problems, ORG, f.org_answers.to_dict(), "obstacle")  # beside team summaries
     for team, signals in sorted(f.teams.items()):
         _view(shown, problems, team_scope(team), signals.to_dict(), "obstacle")
     for item in f.org.to_dict()["demand"]:

@@ -147,6 +147,15 @@ class QuarterFigures:
         return public(self.table, ORG, self.raw, self.data)
 
     @functools.cached_property
+    def org_answers(self) -> Signals:
+        """The organisation from answers alone, defined as a team's figures are (what a team's
+        summary compares with): it never depends on disclosures."""
+        raw = replace(self.raw, covert=0, gates=dict(self.raw.obstacle_gates), reason_gates={})
+        raw.disclosures_counted = False
+        finish(raw)
+        return public(self.table, ORG, raw, self.data, answers_only=True)
+
+    @functools.cached_property
     def teams(self) -> dict[int, Signals]:
         """What a team's managers see (teams of at least K people)."""
         return {
@@ -281,18 +290,21 @@ NOT_PER_TEAM = (*ORG_ONLY, "hours_saved", "pilots", "production", "repeatable_ki
                 "covert_share")  # fmt: skip
 
 
-def public(t: Table, scope: str, raw: Signals, data: QuarterData) -> Signals:
-    """A copy safe to show anyone: each figure as the suppressed table publishes it."""
+def public(
+    t: Table, scope: str, raw: Signals, data: QuarterData, *, answers_only: bool = False
+) -> Signals:
+    """A copy safe to show anyone: each figure as the suppressed table publishes it.
+    `answers_only` reads the organisation as a team is read (answer cells only)."""
     k = t.k
     p = replace(raw, themes={}, gates={}, other={}, hidden=[], withheld=[], demand=[])
     p.obstacle_gates, p.reason_gates, p.min_group = {}, {}, k
-    org = scope == ORG
+    org = scope == ORG and not answers_only
     counts = ("answered", *PEOPLE_FIELDS, *(ORG_ONLY if org else ()))
     hide = {name for name in counts if not t.shown(f"{scope}.{name}")}
     p.themes = _shown(t, {kind: f"{scope}.theme.{kind}" for kind in WORK_KINDS})
     prefix = "gate" if org else "obstacle"
     p.gates = _shown(t, {g: f"{scope}.{prefix}.{g}" for g in GATES})
-    for name in ("themes", "gates"):
+    for name in ("themes", "gates") if org else ("themes",):
         pooled = t.value(f"{scope}.{name}_pool")
         if pooled:
             p.other[name] = pooled
@@ -388,6 +400,11 @@ def public_demand(t: Table) -> list[dict[str, Any]]:
 
 async def figures_for(services: Any, quarter: str) -> QuarterFigures:
     return (await figures(services, include=quarter))[quarter]
+
+
+async def org_answer_signals(services: Any, quarter: str) -> Signals:
+    """The organisation's figures from answers alone (see `QuarterFigures.org_answers`)."""
+    return (await figures_for(services, quarter)).org_answers
 
 
 async def demand(services: Any, quarter: str) -> list[dict[str, Any]]:
