@@ -18,6 +18,8 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.core.services import Services
 from bot.slack.app import create_bolt_app, create_web_app
+from bot.slack.double import SlackDouble
+from bot.slack.simulator import SlackSender
 from bot.teams.double import BotConnectorDouble, TeamsSender, TeamsUser
 from bot.teams.hosting import mount_teams
 from storage.db import Database
@@ -70,6 +72,16 @@ async def teams(teams_url: str, connector: BotConnectorDouble) -> AsyncIterator[
     sender = TeamsSender(teams_url, connector)
     yield sender
     await sender.close()
+
+
+@pytest.fixture
+async def slack_sender(teams_url: str, slack: SlackDouble) -> AsyncIterator[SlackSender]:
+    """Slack's signed requests to the same app that serves Teams."""
+    from tests.conftest import SIGNING_SECRET
+
+    client = SlackSender(teams_url, SIGNING_SECRET, slack.response_url_base)
+    yield client
+    await client.close()
 
 
 async def add_person(

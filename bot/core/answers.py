@@ -349,6 +349,7 @@ class PromptState:
     answered: bool
     has_example: bool
     messages: list[tuple[str, str]]
+    person_id: int = 0
 
 
 async def prompt_state(services: Services, chat_user_id: str, campaign_id: str) -> PromptState:
@@ -370,5 +371,5 @@ async def prompt_state(services: Services, chat_user_id: str, campaign_id: str) 
     is_open = campaign.status == "open" and campaign.closes_at > services.clock()
     return PromptState(
         campaign.id, campaign.closes_at, is_open, answer is not None,
-        bool(answer and answer.has_example), messages,
+        bool(answer and answer.has_example), messages, person_id,
     )  # fmt: skip

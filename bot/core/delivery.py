@@ -105,7 +105,12 @@ class TokenBucket:
 
 def delivery_key(row: Claimed) -> str:
     """Stored with the message, so a crashed send can be recognised later."""
-    return f"leverage:{row.campaign_id}:{row.kind}:{row.person_id}"
+    return message_key(row.campaign_id, row.kind, row.person_id)
+
+
+def message_key(campaign_id: str, kind: str, person_id: int) -> str:
+    """The key of one outbox message (also how an adapter finds the message it sent)."""
+    return f"leverage:{campaign_id}:{kind}:{person_id}"
 
 
 def default_worker_id() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from bot.core.ports import Messenger, OutgoingMessage, Recipient, Sent
 from storage.queries.campaigns import Claimed
@@ -17,6 +18,13 @@ from storage.queries.campaigns import Claimed
 SLACK = "slack"
 TEAMS = "teams"
 PLATFORMS = (SLACK, TEAMS)
+# The `Sent.channel_id` the Teams messenger records (Slack's are channel ids such as `D0…`).
+TEAMS_CHANNEL = "msteams"
+
+
+def platform_of_sent(channel_id: str) -> str:
+    """The platform an outbox message went to, from the channel its send recorded."""
+    return TEAMS if channel_id == TEAMS_CHANNEL else SLACK
 
 
 def reachable_on(row: Claimed) -> dict[str, str]:
@@ -78,3 +86,14 @@ class PlatformRouter:
             if found is not None:
                 return found
         return None
+
+    async def show_state(self, state: Any, *, besides: str | None = None) -> int:
+        """Let each platform's messenger rewrite the campaign messages it sent the person
+        into where they stand (after an answer on any platform); `besides` is the platform
+        whose listener already did its own. Returns how many messages were updated."""
+        updated = 0
+        for platform, messenger in self.messengers.items():
+            show = getattr(messenger, "show_state", None)
+            if platform != besides and show is not None:
+                updated += await show(state)
+        return updated

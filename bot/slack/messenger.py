@@ -108,6 +108,12 @@ class SlackMessenger:
             if not page.get("has_more") or not cursor:
                 return None
 
+    async def show_state(self, state: Any) -> int:
+        """Rewrite the person's campaign DMs into `state` (after they answered elsewhere)."""
+        from handlers.prompt_state import update_dms
+
+        return await update_dms(self.client, state)
+
     async def _render(self, message: OutgoingMessage) -> tuple[str, list[Any]]:
         if isinstance(message, GateMessage):
             return await render_gate_notice(self.services, message)

@@ -79,6 +79,7 @@ class Posted:
     id: str
     reply_to: str | None = None
     updated: bool = False
+    by_invoke: bool = False  # replaced by an invoke's answer (not by the bot's update call)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -166,6 +167,17 @@ class BotConnectorDouble:
 
     def cards_to(self, user: TeamsUser) -> list[dict[str, Any]]:
         return [c for p in self.messages_to(user) for c in p.cards]
+
+    def chat_of(self, user: TeamsUser) -> list[Posted]:
+        """The person's chat as Teams shows it now: each message once, as last updated."""
+        shown: dict[str, Posted] = {}
+        for posted in self.messages_to(user):
+            shown[posted.id] = posted
+        return list(shown.values())
+
+    def updates_to(self, user: TeamsUser) -> list[Posted]:
+        """The bot's update-activity calls in the person's chat."""
+        return [p for p in self.messages_to(user) if p.updated and not p.by_invoke]
 
     # --- signing (what the Bot Connector does to every activity it forwards) -------------
 
@@ -277,8 +289,10 @@ class BotConnectorDouble:
         if problems:
             self.refused.append((request.match_info["cid"], problems))
             return web.json_response({"error": {"code": "BadArgument"}}, status=400)
-        aid = request.match_info["aid"]
-        self.posted.append(Posted(request.match_info["cid"], activity, aid, updated=True))
+        cid, aid = request.match_info["cid"], request.match_info["aid"]
+        if not any(p.conversation_id == cid and p.id == aid for p in self.posted):
+            return web.json_response({"error": {"code": "ActivityNotFound"}}, status=404)
+        self.posted.append(Posted(cid, activity, aid, updated=True))
         return web.json_response({"id": aid})
 
     async def _member(self, request: web.Request) -> web.Response:
@@ -336,11 +350,32 @@ class TeamsSender:
         return await self.post(self.connector.activity(user, "invoke", name=name, value=value))
 
     async def action(
-        self, user: TeamsUser, verb: str, data: dict[str, Any] | None = None
-    ) -> tuple[int, Any]:
-        """An Action.Execute click: an `adaptiveCard/action` invoke; the answer is the new card."""
+        self, user: TeamsUser, verb: str, data: dict[str, Any] | None = None, *,
+        on: str | None = None,
+    ) -> tuple[int, Any]:  # fmt: skip
+        """An Action.Execute click: an `adaptiveCard/action` invoke; the answer is the new card.
+
+        `on` is the id of the message whose card was clicked: Teams sends it as `replyToId`,
+        and puts the invoke's answer in that message's place (recorded here as an update)."""
         value = {"action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
                  "trigger": "manual"}  # fmt: skip
-        return await self.post(
-            self.connector.activity(user, "invoke", name="adaptiveCard/action", value=value)
+        fields: dict[str, Any] = {"name": "adaptiveCard/action", "value": value}
+        if on is not None:
+            fields["replyToId"] = on
+        status, body = await self.post(self.connector.activity(user, "invoke", **fields))
+        card = (
+            body.get("value") if isinstance(body, dict) and body.get("type") == CARD_TYPE else None
         )
+        if card is not None:
+            problems = card_problems(card)
+            if problems:  # Teams would show an error instead of this card
+                self.connector.refused.append((user.conversation_id, problems))
+        if on is not None and status == 200 and isinstance(card, dict):
+            shown = {
+                "type": "message",
+                "attachments": [{"contentType": CARD_TYPE, "content": card}],
+            }
+            self.connector.posted.append(
+                Posted(user.conversation_id, shown, on, updated=True, by_invoke=True)
+            )
+        return status, body

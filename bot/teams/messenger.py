@@ -31,6 +31,8 @@ from microsoft_agents.activity import (
     ResourceResponse,
 )
 
+from bot.core.answers import PromptState
+from bot.core.delivery import message_key
 from bot.core.ports import (
     DeliveryFailed,
     OutgoingMessage,
@@ -39,13 +41,22 @@ from bot.core.ports import (
     Sent,
     SummaryMessage,
 )
+from bot.core.routing import TEAMS_CHANNEL
 from bot.core.team_summary import build_team_summary
-from handlers.teams.cards import CARD_TYPE, prompt_card, prompt_text, team_summary_card
+from handlers.teams.cards import (
+    CARD_TYPE,
+    prompt_card,
+    prompt_text,
+    state_card,
+    state_line,
+    team_summary_card,
+)
 from storage.models import TeamsConversation
+from storage.queries import org as oq
 from storage.queries import teams as tq
 
 logger = logging.getLogger("leverage.teams.messenger")
-CHANNEL = "msteams"
+CHANNEL = TEAMS_CHANNEL
 MAX_429_RETRIES = 8
 MAX_RETRY_AFTER = 60.0
 # The person removed the app, blocked the bot, or left the tenant: retrying will not help.
@@ -132,18 +143,23 @@ class TeamsMessenger:
         return Sent(CHANNEL, found.activity_id[:32]) if found else None
 
     async def post(self, reference: ConversationReference, activity: Activity) -> ResourceResponse:
-        """One proactive message through the SDK; errors come back to us, not to the user.
+        """One proactive message through the SDK; errors come back to us, not to the user."""
+        response = await self._in_conversation(
+            reference, lambda context: context.send_activity(activity)
+        )
+        return response or ResourceResponse()
 
-        (The adapter's turn-error handler would otherwise swallow them and post the error
-        into the chat.)
-        """
+    async def _in_conversation(
+        self, reference: ConversationReference, call: Callable[[Any], Awaitable[Any]]
+    ) -> Any:
+        """Run one connector call in the person's conversation (429s waited out) and hand its
+        errors back to the caller. (The adapter's turn-error handler would otherwise swallow
+        them and post the error into the chat.)"""
         outcome: dict[str, Any] = {}
 
         async def callback(context: Any) -> None:
             try:
-                outcome["response"] = await post_with_retries(
-                    lambda: context.send_activity(activity)
-                )
+                outcome["response"] = await post_with_retries(lambda: call(context))
             except Exception as error:
                 outcome["error"] = error
 
@@ -152,7 +168,46 @@ class TeamsMessenger:
         )
         if "error" in outcome:
             raise outcome["error"]
-        return outcome.get("response") or ResourceResponse()
+        return outcome.get("response")
+
+    async def show_state(self, state: PromptState, *, skip: str | None = None) -> int:
+        """Rewrite the person's Teams prompt and reminders for the campaign into `state` (the
+        connector's update-activity call), so no card keeps offering buttons already answered.
+
+        `skip` is the card the person is clicking on: the invoke's answer replaces that one.
+        A failed update is logged by type only; the answer is already safe."""
+        async with self.services.db.session() as s:
+            person = await oq.person_by_id(s, state.person_id)
+            row = (
+                await tq.reference_for(s, person.aad_object_id)
+                if person and person.aad_object_id
+                else None
+            )
+            if row is None:
+                return 0
+            kinds = await tq.sent_prompt_kinds(s, state.campaign_id, state.person_id, CHANNEL)
+            keys = [message_key(state.campaign_id, kind, state.person_id) for kind in kinds]
+            sent = await tq.sent_with_keys(s, keys)
+        targets = [m.activity_id for m in sent if m.activity_id and m.activity_id != skip]
+        if not targets:
+            return 0
+        content, summary = state_card(state), state_line(state)
+        updated = 0
+        for activity_id in targets:
+            activity = card_activity(content, summary)
+            activity.id = activity_id
+            try:
+                await self.update(reference_of(row), activity)
+                updated += 1
+            except Exception as error:
+                logger.warning("could not update a Teams prompt: %s", type(error).__name__)
+        return updated
+
+    async def update(self, reference: ConversationReference, activity: Activity) -> None:
+        """Replace one message the bot sent (waiting out 429s as sends do)."""
+        return await self._in_conversation(
+            reference, lambda context: context.update_activity(activity)
+        )
 
     async def _render(self, message: OutgoingMessage) -> Activity:
         if isinstance(message, SummaryMessage):

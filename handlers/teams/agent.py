@@ -26,7 +26,8 @@ from microsoft_agents.hosting.core import ActivityHandler
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.core import answers
-from bot.core.answers import CampaignUnavailable, NotInDirectory
+from bot.core.answers import CampaignUnavailable, NotInDirectory, PromptState
+from bot.core.routing import TEAMS, PlatformRouter
 from bot.core.services import Services
 from bot.slack.errors import DATABASE_DOWN, SOMETHING_FAILED, is_database_error
 from handlers.teams import commands, disclose, forms, stage
@@ -39,6 +40,7 @@ from handlers.teams.cards import (
     SAVE_DETAILS,
     Card,
     notice_card,
+    state_card,
 )
 from storage.queries import teams as tq
 
@@ -198,7 +200,16 @@ class LeverageAgent(ActivityHandler):
         return card_response(content)
 
     async def open_answer(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
-        return await commands.answer_form(self.services, user, campaign(data))
+        """The form in place of the card clicked. A click on a closed question's card shows
+        that it closed, there and on the campaign's other cards."""
+        try:
+            form_context = await answers.form_context(self.services, user, campaign(data))
+        except NotInDirectory as refusal:
+            return refused(refusal)
+        except CampaignUnavailable as refusal:
+            state = await self.show_state(ctx, user, campaign(data) or "")
+            return state_card(state) if state is not None else refused(refusal)
+        return forms.answer_form_card(form_context)
 
     async def save_answer(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         """Step one: validate and save the example (keeping any details), then offer step two."""
@@ -214,6 +225,7 @@ class LeverageAgent(ActivityHandler):
             saved = (await answers.form_context(self.services, user, campaign_id)).existing
         except (NotInDirectory, CampaignUnavailable) as refusal:
             return refused(refusal)
+        await self.show_state(ctx, user, campaign_id)
         return forms.details_card(campaign_id, saved, edited=edited)
 
     async def save_details(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
@@ -237,12 +249,31 @@ class LeverageAgent(ActivityHandler):
             recorded = await answers.not_this_quarter(self.services, user, campaign(data) or "")
         except (NotInDirectory, CampaignUnavailable) as refusal:
             return refused(refusal)
-        if recorded:
-            return notice_card(
-                "Thanks, noted: no example this quarter, and no reminders. If something comes "
-                "up before the question closes, type **leverage** to open the form."
-            )
+        state = await self.show_state(ctx, user, campaign(data) or "")
+        if recorded and state is not None:
+            return state_card(state)  # the card itself says "not this quarter", like Slack's DM
         return notice_card("You have already answered this quarter, so your answer is kept.")
+
+    async def show_state(
+        self, ctx: TurnContextProtocol, user: str, campaign_id: str
+    ) -> PromptState | None:
+        """After an answer, a decline or a click on a closed question: every prompt and
+        reminder of the campaign shows where the person stands, on the platform it went to
+        (Teams cards here, Slack DMs for a person on both). The card being clicked is left to
+        the invoke's answer. Returns the state (None when there is nothing to show yet)."""
+        try:
+            state = await answers.prompt_state(self.services, user, campaign_id)
+        except (NotInDirectory, CampaignUnavailable):
+            return None
+        if not (state.answered or not state.is_open):
+            return None
+        router = self.services.messenger
+        if isinstance(router, PlatformRouter):
+            teams: Any = router.messengers.get(TEAMS)
+            if teams is not None:
+                await teams.show_state(state, skip=ctx.activity.reply_to_id)
+            await router.show_state(state, besides=TEAMS)
+        return state
 
     async def forget(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         return await commands.forget(self.services, user)

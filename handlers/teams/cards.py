@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.answers import PromptState
 from bot.core.ports import PromptMessage
+from bot.core.quarters import quarter_label
 from bot.core.team_summary import TeamSummary, team_lines
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -90,6 +92,33 @@ def prompt_card(message: PromptMessage) -> Card:
         actions.append(dialog_button("Tell us anonymously about AI use", DISCLOSE_DIALOG, **data))
     actions.append(execute("Not this quarter", NOT_THIS_QUARTER, data))
     return card([*intro, text(footer, isSubtle=True, size="Small")], actions)
+
+
+def state_line(state: PromptState) -> str:
+    """Where the person stands (the Slack DM's words, in the card's Markdown)."""
+    quarter = quarter_label(state.campaign_id)
+    until = f"until {state.closes_at:%A %d %B}"
+    if state.has_example:
+        line = f"✅ **Shared for {quarter}.** Thank you!"
+        return line + (
+            f" You can edit it {until}." if state.is_open else " The question has closed."
+        )
+    if state.answered:
+        line = f"Noted: **not this quarter** ({quarter}). No reminders will follow."
+        return line + (f" You can still add an example {until}." if state.is_open else "")
+    return f"The {quarter} question has closed; the next one comes next quarter. Thank you."
+
+
+def state_card(state: PromptState) -> Card:
+    """A prompt (or reminder) once the person answered, declined, or the question closed: the
+    state, and one button while the question is open (Edit / Add an example)."""
+    body = [text(f"Quarterly question: *{QUESTION}*", isSubtle=True, size="Small"),
+            text(state_line(state))]  # fmt: skip
+    actions = []
+    if state.is_open and state.answered:
+        title = "Edit" if state.has_example else "Add an example"
+        actions.append(execute(title, ANSWER, {"campaign": state.campaign_id}))
+    return card(body, actions)
 
 
 def notice_card(message: str, *, title: str | None = None, attention: bool = False) -> Card:

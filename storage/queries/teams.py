@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Person, TeamsConversation, TeamsSent
+from storage.models import Delivery, Person, TeamsConversation, TeamsSent
 
 REFERENCE_FIELDS = ("user_id", "conversation_id", "service_url", "tenant_id", "bot_id", "bot_name")
 
@@ -73,3 +73,26 @@ async def record_sent(
 async def sent_with_key(session: AsyncSession, key: str, since: datetime) -> TeamsSent | None:
     row = await session.get(TeamsSent, key)
     return row if row is not None and row.sent_at >= since else None
+
+
+async def sent_prompt_kinds(
+    session: AsyncSession, campaign_id: str, person_id: int, channel_id: str
+) -> list[str]:
+    """The kinds (prompt, reminder1, …) of a person's campaign messages sent on `channel_id`."""
+    stmt = select(Delivery.kind).where(
+        Delivery.campaign_id == campaign_id,
+        Delivery.person_id == person_id,
+        Delivery.kind != "summary",
+        Delivery.status == "sent",
+        Delivery.channel_id == channel_id,
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def sent_with_keys(session: AsyncSession, keys: list[str]) -> list[TeamsSent]:
+    """The journal's rows for these outbox keys (each holds the activity's full id), oldest
+    first."""
+    if not keys:
+        return []
+    rows = await session.exec(select(TeamsSent).where(col(TeamsSent.key).in_(keys)))
+    return sorted(rows.all(), key=lambda row: row.sent_at)
