@@ -8,9 +8,11 @@ while the click's trigger is alive, so the only work before `views.open` is a sm
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.core import quarters, review, tool_catalog, usecases
 from bot.core.review import ReviewError
@@ -183,24 +185,31 @@ async def usecase_revise(
     )
 
 
-async def usecase_production(
-    ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
-) -> None:
+async def _open_case_modal(
+    ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any,
+    build: Callable[[Any, dict[str, Any]], View],
+) -> None:  # fmt: skip
+    """A button that opens a modal about a use case its owners (or an admin) may change."""
     await ack()
     found = await _managed_case(body, context, respond)
     if found is not None:
-        await open_view(client, body, blocks.production_view(found[1]), respond)
+        await open_view(client, body, build(*found), respond)
+
+
+async def usecase_production(
+    ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
+) -> None:
+    await _open_case_modal(ack, body, client, context, respond,
+                           lambda _services, case: blocks.production_view(case))  # fmt: skip
 
 
 async def usecase_outcome(
     ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
 ) -> None:
-    await ack()
-    found = await _managed_case(body, context, respond)
-    if found is None:
-        return
-    services, case = found
-    await open_view(client, body, blocks.outcome_view(case, recent_quarters(services)), respond)
+    def build(services: Any, case: dict[str, Any]) -> View:
+        return blocks.outcome_view(case, recent_quarters(services))
+
+    await _open_case_modal(ack, body, client, context, respond, build)
 
 
 def recent_quarters(services: Any, count: int = 4) -> list[str]:
@@ -216,10 +225,8 @@ def recent_quarters(services: Any, count: int = 4) -> list[str]:
 async def usecase_retire(
     ack: Any, body: dict[str, Any], client: Any, context: Any, respond: Any
 ) -> None:
-    await ack()
-    found = await _managed_case(body, context, respond)
-    if found is not None:
-        await open_view(client, body, blocks.retire_view(found[1]), respond)
+    await _open_case_modal(ack, body, client, context, respond,
+                           lambda _services, case: blocks.retire_view(case))  # fmt: skip
 
 
 async def tool_request_open(

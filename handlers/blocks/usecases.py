@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.quarters import quarter_label
 from bot.core.vocabulary import DATA_CLASSES
 from handlers import ids
 
@@ -452,12 +453,22 @@ def card_blocks(case: dict[str, Any], *, can_manage: bool) -> list[Block]:
         lines.append(f"Retired: {escape(case['retired_reason'])}")
     for outcome in case["outcomes"][-4:]:
         metric = f" ({escape(outcome['metric'])})" if outcome["metric"] else ""
-        lines.append(f"{outcome['quarter']}: {escape(outcome['summary'])}{metric}")
+        lines.append(f"{quarter_label(outcome['quarter'])}: {escape(outcome['summary'])}{metric}")
     blocks: list[Block] = [SectionBlock(text=_md("\n".join(lines))), *_proposal_fields(case)]
     buttons = manage_buttons(case, can_manage=can_manage)
     if buttons is not None:
         blocks.append(buttons)
     return blocks
+
+
+def _case_modal(
+    case: dict[str, Any], callback_id: str, title: str, submit: str, blocks: list[Block]
+) -> View:
+    """A modal about one use case: the case id travels in private_metadata."""
+    return View(
+        type="modal", callback_id=callback_id, private_metadata=str(case["id"]), title=title,
+        submit=submit, close="Cancel", blocks=blocks,
+    )  # fmt: skip
 
 
 def production_view(case: dict[str, Any]) -> View:
@@ -470,14 +481,12 @@ def production_view(case: dict[str, Any]) -> View:
     owners = UserMultiSelectElement(
         action_id=ACTION, initial_users=case["owners"] or None, placeholder="At least two people"
     )
-    return View(
-        type="modal",
-        callback_id=ids.PRODUCTION_VIEW,
-        private_metadata=str(case["id"]),
-        title="Production" if moving else "Owners & process",
-        submit="Move to production" if moving else "Save",
-        close="Cancel",
-        blocks=[
+    return _case_modal(
+        case,
+        ids.PRODUCTION_VIEW,
+        "Production" if moving else "Owners & process",
+        "Move to production" if moving else "Save",
+        [
             SectionBlock(text=_md(f"*{escape(case['name'])}*\n{intro}")),
             InputBlock(
                 block_id="process_url",
@@ -492,15 +501,13 @@ def production_view(case: dict[str, Any]) -> View:
 
 
 def outcome_view(case: dict[str, Any], quarters: list[str]) -> View:
-    options = [Option(value=q, label=q) for q in quarters]
-    return View(
-        type="modal",
-        callback_id=ids.OUTCOME_VIEW,
-        private_metadata=str(case["id"]),
-        title="Record an outcome",
-        submit="Save",
-        close="Cancel",
-        blocks=[
+    options = [Option(value=q, label=quarter_label(q)) for q in quarters]
+    return _case_modal(
+        case,
+        ids.OUTCOME_VIEW,
+        "Record an outcome",
+        "Save",
+        [
             SectionBlock(
                 text=_md(
                     f"*{escape(case['name'])}*: what did it achieve? "
@@ -511,7 +518,7 @@ def outcome_view(case: dict[str, Any], quarters: list[str]) -> View:
             _input("summary", "What it achieved", 1000, multiline=True),
             _input(
                 "metric",
-                "The measurement (optional)",
+                "The measurement",
                 300,
                 optional=True,
                 placeholder="e.g. 7 days -> 1 day",
@@ -521,14 +528,12 @@ def outcome_view(case: dict[str, Any], quarters: list[str]) -> View:
 
 
 def retire_view(case: dict[str, Any]) -> View:
-    return View(
-        type="modal",
-        callback_id=ids.RETIRE_VIEW,
-        private_metadata=str(case["id"]),
-        title="Retire use case",
-        submit="Retire",
-        close="Cancel",
-        blocks=[
+    return _case_modal(
+        case,
+        ids.RETIRE_VIEW,
+        "Retire use case",
+        "Retire",
+        [
             SectionBlock(text=_md(f"*{escape(case['name'])}* will be retired.")),
             _input("reason", "Why?", 1000, multiline=True),
         ],
