@@ -116,3 +116,26 @@ async def test_answering_from_the_command_updates_the_dm_too(
     await sender.view_submission(ids.ANSWER_VIEW, values, user_id=user, private_metadata=QUARTER)
     state = await eventually(lambda: dm(slack, user).get("edited") and dm(slack, user))
     assert buttons(state["blocks"]) == ["Make this a team use case", "Edit"]
+
+
+async def test_a_prompt_to_someone_who_already_answered_shows_where_they_stand(
+    services: Services, slack: SlackDouble, sender: SlackSender, tmp_path: Path
+) -> None:
+    """Answered (or declined) from `/ai-leverage` before the DM went out: the DM says so."""
+    shots = Capture("prompt-answered-first", tmp_path)
+    org = await start_at_noon(services, slack, 3)
+    shared, declined, fresh = org.user_ids
+    await sender.command(ids.LEVERAGE_COMMAND, user_id=shared)
+    await eventually(lambda: slack.opened_views)
+    await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=shared, private_metadata=QUARTER)
+    await sender.action(ids.NOT_THIS_QUARTER, user_id=declined, value=QUARTER)
+    await eventually(lambda: slack.responses)
+    await run_due_deliveries(services)
+    first = dm(slack, shared)
+    shots.add("dm-prompt-already-answered", "message", message(first),
+              "The DM to someone who answered before it went out")  # fmt: skip
+    assert buttons(first["blocks"]) == ["Make this a team use case", "Edit"]
+    assert first["text"] == "Shared for Q4 2026. Thank you!"
+    assert buttons(dm(slack, declined)["blocks"]) == ["Add an example"]
+    assert buttons(dm(slack, fresh)["blocks"])[0] == "Share an example"
+    assert slack.validation_errors == []

@@ -394,7 +394,7 @@ def _message(row: Claimed) -> OutgoingMessage:
     if row.kind == "summary":
         return SummaryMessage(row.campaign_id, row.person_id)
     number = int(row.kind.removeprefix("reminder")) if row.kind.startswith("reminder") else 0
-    return PromptMessage(row.campaign_id, row.closes_at, number)
+    return PromptMessage(row.campaign_id, row.closes_at, number, row.answered, row.has_example)
 
 
 async def _mark_sent(

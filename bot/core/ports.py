@@ -30,11 +30,14 @@ class Recipient:
 
 @dataclass(frozen=True)
 class PromptMessage:
-    """The quarterly question (reminder=0) or its n-th reminder."""
+    """The quarterly question (reminder=0) or its n-th reminder. `answered` (and `has_example`)
+    when the person answered before it went out: it then shows where they stand, not buttons."""
 
     campaign_id: str
     closes_at: datetime
     reminder: int = 0
+    answered: bool = False
+    has_example: bool = False
 
 
 @dataclass(frozen=True)

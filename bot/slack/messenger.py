@@ -26,7 +26,7 @@ from bot.core.ports import (
     Sent,
     SummaryMessage,
 )
-from handlers.blocks.prompt import prompt_blocks, prompt_text
+from handlers.blocks.prompt import prompt_message
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
 from handlers.blocks.usecases import render_gate_notice
 from handlers.team_view import gather_team_view
@@ -131,7 +131,8 @@ class SlackMessenger:
 def _prompt(message: PromptMessage) -> tuple[str, tuple[dict[str, Any], ...]]:
     """Everyone's prompt (or n-th reminder) of a campaign is the same message: built once for
     a fan-out instead of once per person (Block Kit objects are costly to build)."""
-    return prompt_text(message), tuple(block.to_dict() for block in prompt_blocks(message))
+    text, blocks = prompt_message(message)
+    return text, tuple(block.to_dict() for block in blocks)
 
 
 def _carries(message: dict[str, Any], key: str) -> bool:

@@ -73,6 +73,16 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
     ]
 
 
+def prompt_message(message: PromptMessage) -> tuple[str, list[Block]]:
+    """What a campaign DM says when it goes out: the question with its buttons, or, for someone
+    who answered before it was sent (from `/ai-leverage` or App Home), where they stand."""
+    if not message.answered:
+        return prompt_text(message), prompt_blocks(message)
+    state = PromptState(message.campaign_id, message.closes_at, True, True, message.has_example,
+                        [])  # fmt: skip
+    return state_text(state), state_blocks(state)
+
+
 def state_text(state: PromptState) -> str:
     """The fallback text of a campaign DM once it shows where the person stands."""
     quarter = quarter_label(state.campaign_id)

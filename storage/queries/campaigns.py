@@ -61,6 +61,7 @@ class Claimed:
     aad_object_id: str | None = None
     on_teams: bool = False
     last_platform: str | None = None
+    has_example: bool = False  # answered with an example (the prompt then shows that state)
     claimed_at: datetime | None = None  # set by the claimer: when this worker took the lease
 
 
@@ -281,12 +282,18 @@ async def claim(
 
 async def _claimed_context(session: AsyncSession, ids: list[int]) -> list[Claimed]:
     answered = exists().where(A.campaign_id == D.campaign_id, A.person_id == D.person_id)
+    with_example = exists().where(
+        A.campaign_id == D.campaign_id,
+        A.person_id == D.person_id,
+        A.has_example == True,  # noqa: E712
+    )
     stmt = (
         select(
             D.id, D.campaign_id, D.person_id, D.kind, D.attempts,
             P.slack_user_id, P.name, P.tz, P.active,
             C.status, C.opens_at, C.closes_at, answered.label("answered"),
             P.aad_object_id, _on_teams().label("on_teams"), P.last_platform,
+            with_example.label("has_example"),
         )
         .join(Person, P.id == D.person_id)
         .join(Campaign, C.id == D.campaign_id)
