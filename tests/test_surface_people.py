@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.core import campaigns
 from bot.core.delivery import run_due_deliveries
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
@@ -119,12 +120,42 @@ async def test_manager_and_director_summaries_at_a_glance(
         flat = " ".join(texts(body["blocks"]))
         assert "Open the full team view" in flat and "other (" not in flat
         assert sum(1 for b in body["blocks"] if b["type"] == "context") == 1  # one footnote
-    assert "*Platform* (7): response 100%" in " ".join(texts(manager["blocks"]))
+    lines = "\n".join(texts(manager["blocks"])).splitlines()
+    assert lines[1].startswith("_Team (people): response · sanctioned share")
+    assert "*Platform* (7): 100% · 100% · Procurement" in lines
+    assert lines[lines.index("*Platform* (7): 100% · 100% · Procurement") + 2].startswith(
+        "*Organisation*: "
+    )
     assert "Platform: drafted the weekly report" in json.dumps(manager["blocks"])
     await sender.action(ids.OPEN_TEAM_SUMMARY, user_id=org.manager, value="2026Q4")
     full = await eventually(lambda: slack.opened_views and slack.opened_views[-1])
     shots.add("summary-full", "modal", full, "The full team view")
     assert "Response rate" in json.dumps(full)
+    assert slack.validation_errors == []
+
+
+async def test_a_director_gets_one_summary_at_the_close_with_a_line_per_team(
+    services: Services, slack: SlackDouble, sender: SlackSender, tmp_path: Path
+) -> None:
+    """The close-of-campaign DM, as the outbox sends it: one message for the director, one line
+    for each of the four teams they see (two through their manager), a notification text that
+    is whole sentences naming every team, never a string cut off."""
+    shots = Capture("summary-close", tmp_path)
+    org = await seed_mature_org(services, slack)
+    await campaigns.close_campaign(services, "2026Q4")
+    await run_due_deliveries(services)
+    (dm,) = [m for m in slack.messages_to(org.director) if not m["ephemeral"]]
+    shots.add("summary-director-dm", "message", message(dm), "Director's DM at the close")
+    lines = "\n".join(texts(dm["blocks"])).splitlines()
+    teams = [line for line in lines if line.startswith("*") and " (7): " in line]
+    assert sorted(t.split("*")[1] for t in teams) == ["Data", "Payments", "Platform", "Support"]
+    assert sum(1 for line in lines if line.startswith("*Organisation*: ")) == 1
+    text = dm["text"]
+    assert text.startswith("Team summary, Q4 2026. ") and text.endswith(".") and "…" not in text
+    for name in ("Data", "Payments", "Platform", "Support"):
+        assert f"{name} (7 people): 7 of 7 (100%) answered" in text
+    (mine,) = [m for m in slack.messages_to(org.manager) if not m["ephemeral"]]
+    assert "Data (7 people)" not in mine["text"] and "Platform (7 people)" in mine["text"]
     assert slack.validation_errors == []
 
 

@@ -58,7 +58,9 @@ async def test_answer_form_is_three_inputs_and_the_dm_shows_the_state(
     assert len(required) == 3
     assert "Q4 2026" in texts(view["blocks"])[0] and "2026Q4" not in str(texts(view["blocks"]))
     consent = next(b for b in view["blocks"] if b.get("block_id") == "share_consent")
-    assert "Platform Manager and the managers above" in str(consent)
+    (option,) = consent["element"]["options"]
+    assert option["text"]["text"].startswith("Platform Manager and the managers above")
+    assert "admins" in option["description"]["text"] and "teammates never" in str(consent)
     assert not any("optional" in label.lower() for label in labels(view))
 
     reply = await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=user,

@@ -52,6 +52,10 @@ def consent_label(manager_name: str | None) -> str:
     return "My manager and the managers above may see it with my name"
 
 
+# The rest of who sees a shared example (admins read every team's summary); 75 characters at most.
+CONSENT_ALSO = "So may the AI Leverage admins. Your teammates never do."
+
+
 def _options(choices: dict[str, str]) -> list[Option]:
     return [Option(value=key, label=label) for key, label in choices.items()]
 
@@ -139,7 +143,8 @@ def answer_form_view(ctx: FormContext) -> View:
         _text_input("tool", "Which tool did you use?", TOOL_MAX, a.tool if a else None,
                     placeholder="e.g. ChatGPT, Copilot, Gemini", hint=_approved(ctx)),
         _checkboxes("share_consent", "Share it with your name?",
-                    [Option(value=CONSENT, label=consent_label(ctx.manager_name))],
+                    [Option(value=CONSENT, label=consent_label(ctx.manager_name),
+                            description=CONSENT_ALSO)],
                     [CONSENT] if a and a.share_consent else []),
         ContextBlock(elements=[MarkdownTextObject(
             text="Unless you tick that box, your example counts only in totals; teammates never "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -35,16 +36,19 @@ PRIVACY = (
 
 
 def disclosure_blocks() -> list[Block]:
+    """The way in to the blameless form: the text full width, its button under it (a button
+    beside the text squeezes it into a narrow column on a phone)."""
+    button = ButtonElement(
+        text="Tell us anonymously about AI use", action_id=ids.OPEN_DISCLOSURE_FORM, value="home"
+    )
     return [
         SectionBlock(
             text=MarkdownTextObject(
                 text="*Using AI where the rules don't quite reach?* Tell us what and why — "
                 "anonymously, without blame — so we can fix the process instead."
-            ),
-            accessory=ButtonElement(
-                text="Blameless disclosure", action_id=ids.OPEN_DISCLOSURE_FORM, value="home"
-            ),
-        )
+            )
+        ),
+        ActionsBlock(block_id="home_disclosure", elements=[button]),
     ]
 
 

@@ -112,13 +112,11 @@ def constraint_text(report: StageReport) -> str:
         return "*What holds it back:* nothing: every check of the last stage holds."
     line = next((e for e in report.evidence if e["text"] == c["criterion"]), None)
     held = check_line(line).split(" ", 1)[1] if line else escape(c["criterion"])
-    lines = [
-        f"*What holds it back:* {held}",
-        f"*Next step:* {escape(plain_step(report.next_step))}",
-    ]
+    lines = [f"*What holds it back:* {held}"]
     gate = c.get("gate")
-    if gate and gate.get("reports"):
+    if gate and gate.get("reports"):  # the why, before the step that removes it
         lines.append(f"*Obstacle people report most:* {gate['label']} ({gate['reports']})")
+    lines.append(f"*Next step:* {escape(plain_step(report.next_step))}")
     return "\n".join(lines)
 
 

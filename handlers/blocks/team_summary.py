@@ -129,25 +129,26 @@ def _examples(pieces: list[TeamSlice]) -> str:
     return "*Shared with their names*\n" + "\n".join(lines[:EXAMPLES]) + more
 
 
+LEGEND = "_Team (people): response · sanctioned share · most reported obstacle_"
+
+
+def _figures(s: Signals | None, change: str = "") -> str:
+    """The three key figures in the legend's order: two short lines at most on a phone."""
+    response = _pct(s, "response_rate") + (f" ({change})" if change else "")
+    return f"{response} · {_pct(s, 'sanctioned_share')} · {_obstacle(s).split(' (')[0]}"
+
+
 def _team_line(view: TeamView, piece: TeamSlice) -> str:
-    """A director's line for one team: the same three figures, compact."""
+    """A director's line for one team: the same three figures, compact, under one legend."""
     head = f"*{user_text(piece.name)}* ({piece.size})"
     if piece.withheld:
         return f"{head}: {DASH}"
     s, before = piece.signals, view.previous.get(piece.team_id)
-    change = _change(s, before, "response_rate")
-    return (
-        f"{head}: response {_pct(s, 'response_rate')}" + (f" ({change})" if change else "")
-        + f" · sanctioned {_pct(s, 'sanctioned_share')} · obstacle {_obstacle(s).split(' (')[0]}"
-    )  # fmt: skip
+    return f"{head}: {_figures(s, _change(s, before, 'response_rate'))}"
 
 
 def _org_line(view: TeamView) -> str:
-    org = view.org
-    return (
-        f"*Organisation*: response {_pct(org, 'response_rate')} · sanctioned "
-        f"{_pct(org, 'sanctioned_share')} · obstacle {_obstacle(org).split(' (')[0]}"
-    )
+    return f"*Organisation*: {_figures(view.org)}"
 
 
 def _footnote(view: TeamView, shown: str) -> str:
@@ -178,7 +179,7 @@ def team_summary_blocks(view: TeamView) -> list[Block]:
     if len(teams) == 1 and not teams[0].withheld:
         blocks.append(SectionBlock(fields=_fields(view, teams[0])))
     else:
-        lines = [_team_line(view, p) for p in teams[:MAX_TEAMS]]
+        lines = [LEGEND, *(_team_line(view, p) for p in teams[:MAX_TEAMS])]
         if len(teams) > MAX_TEAMS:
             lines.append(f"…and {len(teams) - MAX_TEAMS} more teams in the full view.")
         lines.append(_org_line(view))
@@ -239,6 +240,7 @@ def _detail(piece: TeamSlice) -> str:
     """The full view of one team: every figure, with the core's own withheld notes."""
     head, _, body = team_lines(piece).partition("\n")
     body = body.replace("Gates most reported", "Obstacles most reported")
+    body = body.replace("Themes: ", "Kinds of work: ").replace("smaller themes", "smaller kinds")
     return f"*{escape(head)}*\n{user_text(body)}"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.cache import cached
 from bot.core.facts import FactError, load_facts, parse_pairs, set_facts
+from bot.core.quarters import quarter_label
 from bot.core.reports import chart_png
 from bot.core.stage import ThresholdsError, assess, view_key
 from handlers import ids
@@ -76,7 +77,7 @@ async def _chart(respond: Any, services: Any, client: Any, user_id: str) -> None
         channel=opened["channel"]["id"],
         content=png,
         filename=f"ai-stage-{quarter}.png",
-        title=f"AI maturity stage over quarters ({quarter})",
+        title=f"AI maturity stage over quarters ({quarter_label(quarter)})",
     )
     await _say(respond, "Sent you the chart in our DM.")
 
