@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.core import campaigns
+from bot.core.campaigns import CampaignError
 from bot.core.delivery import run_due_deliveries
 from bot.core.services import Services
 from bot.slack.double import SlackDouble
@@ -140,4 +143,29 @@ async def test_a_prompt_to_someone_who_already_answered_shows_where_they_stand(
     assert first["text"] == "Shared for Q4 2026. Thank you!"
     assert buttons(dm(slack, declined)["blocks"]) == ["Add an example"]
     assert buttons(dm(slack, fresh)["blocks"])[0] == "Share an example"
+    assert slack.validation_errors == []
+
+
+async def test_a_reminder_and_its_prompt_lose_their_buttons_once_closed(
+    services: Services, slack: SlackDouble, sender: SlackSender, tmp_path: Path
+) -> None:
+    shots = Capture("prompt-reminder", tmp_path)
+    org = await start_at_noon(services, slack, 2)
+    await run_due_deliveries(services)
+    silent = org.user_ids[1]
+    assert await campaigns.remind(services, QUARTER) == 2
+    await run_due_deliveries(services)
+    sent = [m for m in slack.messages_to(silent) if not m["ephemeral"]]
+    _prompt, reminder = sent
+    shots.add("dm-reminder", "message", message(reminder), "A reminder")
+    assert buttons(reminder["blocks"]) == ["Share an example", "Not this quarter"]
+    assert reminder["text"].startswith("A gentle reminder: ")
+    await campaigns.close_campaign(services, QUARTER)
+    with pytest.raises(CampaignError):  # no reminder for a closed campaign is queued
+        await campaigns.remind(services, QUARTER)
+    await sender.action(ids.NOT_THIS_QUARTER, user_id=silent, value=QUARTER)
+    await eventually(lambda: all(m.get("edited") for m in slack.messages_to(silent)
+                                 if not m["ephemeral"]))  # fmt: skip
+    for dm_ in (m for m in slack.messages_to(silent) if not m["ephemeral"]):
+        assert buttons(dm_["blocks"]) == [] and "closed" in dm_["text"]
     assert slack.validation_errors == []
