@@ -39,7 +39,8 @@ EMOJI = {
     "white_circle": "⚪", "large_green_circle": "🟢", "large_yellow_circle": "🟡",
     "red_circle": "🔴", "arrow_right": "➡️", "mag": "🔍", "shield": "🛡️", "tada": "🎉",
     "question": "❓", "grey_question": "❔", "envelope": "✉️", "gear": "⚙️",
-    "chart_with_upwards_trend": "📈",
+    "chart_with_upwards_trend": "📈", "alarm_clock": "⏰", "rocket": "🚀", "recycle": "♻️",
+    "hourglass_flowing_sand": "⏳", "no_entry": "⛔",
 }  # fmt: skip
 
 CSS = """

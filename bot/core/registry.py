@@ -89,11 +89,11 @@ def facts_with_gates(facts: Facts, sig: RegistrySignals) -> Facts:
 
 
 def evidence(sig: RegistrySignals) -> list[dict[str, Any]]:
-    """Evidence lines that cite the registry (`leverage-bot usecases list`), for the stage."""
-    cite = "(registry: leverage-bot usecases list)"
+    """Evidence lines that cite the registry, for the stage. Everyone reads them, so they name
+    no command (admins list the registry with `leverage-bot usecases list`)."""
     lines = [
         f"Registry: {sig.production} production use cases, {sig.documented} with a documented "
-        f"process and two or more owners, {sig.measured} with measured outcomes {cite}",
+        f"process and two or more owners, {sig.measured} with measured outcomes",
         f"Registry: {sig.survived_rotation} use cases survived rotation (still in production "
         "after their proposer left the owners): capability that no longer depends on one person",
         f"Registry: {sig.pilots} pilots, {sig.stuck_pilots} stuck for more than "
