@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/aggregate.py                      # SQLite and PostgreSQL, 10k + 100k
     .venv/bin/python bench/aggregate.py --backends sqlite --sizes 10000
+    .venv/bin/python bench/aggregate.py --pg-url postgresql://…/leverage_g_bench   # own database
 
 Each (backend, size) is loaded by one subprocess (fast multi-row core inserts) and measured by a
 fresh one, so the reported peak RSS is the aggregator's own, not the loader's. Times are medians
@@ -167,20 +168,20 @@ async def measure(url: str, runs: int) -> dict[str, Any]:
     return result
 
 
-def _fresh_database(backend: str, scratch: Path, people: int) -> str:
+def _fresh_database(backend: str, scratch: Path, people: int, pg_url: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{scratch / f'bench-{people}.db'}"
     from sqlalchemy.ext.asyncio import create_async_engine
 
     async def reset() -> None:
-        engine = create_async_engine(async_url(PG_URL))
+        engine = create_async_engine(async_url(pg_url))
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
 
     asyncio.run(reset())
-    return PG_URL
+    return pg_url
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -194,6 +195,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pg-url", default=PG_URL, help="a database the bench may empty")
     parser.add_argument("--child", choices=("load", "measure"))
     parser.add_argument("--url")
     parser.add_argument("--people", type=int, default=0)
@@ -210,7 +212,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for backend in args.backends.split(","):
             for people in (int(s) for s in args.sizes.split(",")):
-                url = _fresh_database(backend, Path(scratch), people)
+                url = _fresh_database(backend, Path(scratch), people, args.pg_url)
                 loaded = _child("--child", "load", "--url", url, "--people", str(people))
                 m = _child("--child", "measure", "--url", url, "--runs", str(args.runs))
                 print(f"| {backend} | {people} | {loaded['answers']} | {loaded['disclosures']} "

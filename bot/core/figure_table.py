@@ -55,8 +55,13 @@ class QuarterData:
     k: int
     people: int
     team_sizes: dict[int, int]
+    # Per team of at least K people and None for everybody else; beyond DETAIL_TEAMS teams,
+    # whose breakdowns are not published, only their counts of answers ("answered").
     answers: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     themes: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    # The organisation's counts and themes when the groups above do not carry them all.
+    org_answers: dict[str, Any] | None = None
+    org_themes: dict[str, int] | None = None
     disclosures: dict[str, Any] | None = None
     tool_kinds: dict[str, int] = field(default_factory=dict)
     demand: list[dict[str, Any]] = field(default_factory=list)
@@ -64,6 +69,22 @@ class QuarterData:
     @property
     def big_teams(self) -> list[int]:
         return sorted(t for t, n in self.team_sizes.items() if n >= self.k)
+
+    @property
+    def org_row(self) -> dict[str, Any]:
+        if self.org_answers is not None:
+            return self.org_answers
+        return sum_rows(list(self.answers.values()))
+
+    @property
+    def org_theme_counts(self) -> dict[str, int]:
+        if self.org_themes is not None:
+            return self.org_themes
+        out: dict[str, int] = {}
+        for themes in self.themes.values():
+            for kind, n in themes.items():
+                out[kind] = out.get(kind, 0) + n
+        return out
 
     @property
     def covert(self) -> int:
@@ -125,19 +146,16 @@ def _additive_keys() -> list[str]:
 def build_table(d: QuarterData) -> Table:
     t = Table(d.k)
     big = d.big_teams
-    org_row = sum_rows(list(d.answers.values()))
-    org_themes: dict[str, int] = {}
-    for themes in d.themes.values():
-        for kind, n in themes.items():
-            org_themes[kind] = org_themes.get(kind, 0) + n
-    _group(t, ORG, org_row, org_themes, True)
+    org_row = d.org_row
+    _group(t, ORG, org_row, d.org_theme_counts, True)
     _org_subsets(t, org_row)
     scopes = [team_scope(team) for team in big]
     detailed = len(big) <= DETAIL_TEAMS
     group = _group if detailed else _participation
     for team in big:
         group(t, team_scope(team), d.answers.get(team, {}), d.themes.get(team, {}), True)
-    outside = [team for team in set(d.answers) | set(d.themes) if team not in big]
+    big_set = set(big)
+    outside = [team for team in set(d.answers) | set(d.themes) if team not in big_set]
     in_big = sum(d.team_sizes[team] for team in big)
     if outside or d.people > in_big:
         rest_row = sum_rows([d.answers[o] for o in outside if o in d.answers])

@@ -17,7 +17,7 @@ import functools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from bot.core import tool_names
+from bot.core import figure_table, tool_names
 from bot.core.disclosure_control import Table
 from bot.core.disclosure_control import suppress_cells as suppress_cells
 from bot.core.figure_table import (
@@ -25,7 +25,6 @@ from bot.core.figure_table import (
     ORG,
     QuarterData,
     build_table,
-    sum_rows,
     team_scope,
 )
 from bot.core.vocabulary import COVERT_REASON_GATE, GATES, OBSTACLE_GATE, WORK_KINDS
@@ -158,6 +157,8 @@ class QuarterFigures:
     @functools.cached_property
     def teams(self) -> dict[int, Signals]:
         """What a team's managers see (teams of at least K people)."""
+        if self.rows["asked_team"] is None:
+            raise RuntimeError("figures(teams=False) has no team views")
         return {
             team: public(self.table, team_scope(team), _raw_team(self.rows, self.data, team),
                          self.data)
@@ -170,43 +171,101 @@ async def _in_one_session(services: Any, *fns: Any) -> list[Any]:
         return [await fn(session) for fn in fns]
 
 
-async def _all_rows(services: Any) -> dict[str, Any]:
+async def _all_rows(services: Any, teams: bool = True) -> dict[str, Any]:
     """The GROUP BY queries in three sessions run concurrently: the two heavy scans of the
     answers each get their own connection, the light ones share a third. Reads run in parallel
-    on SQLite (WAL) and PostgreSQL alike, and three stay inside the default pool of five."""
+    on SQLite (WAL) and PostgreSQL alike, and three stay inside the default pool of five.
+
+    Teams of K people are counted one by one; beyond DETAIL_TEAMS of them only their counts of
+    answers are needed (see `figure_table`), so the organisation's breakdowns come as one row
+    per quarter, not as a row of every count for each of thousands of teams. Who was asked per
+    team (a union of prompts and answers, as costly as the answers) only with `teams`."""
+    async with services.db.session() as session:
+        sizes = await q.team_sizes(session)
+    big = sorted(t for t, n in sizes.items() if n >= services.min_group_size)
+    answers, themes = _loaders(big)
+    asked_team = q.asked_by_quarter_team if teams else _no_rows
+    names = functools.partial(q.team_names, team_ids=sorted(sizes))
     heavy_a, heavy_b, light = await asyncio.gather(
-        _in_one_session(services, q.answers_by_quarter_team, q.themes_by_quarter_team),
-        _in_one_session(services, q.work_kinds_by_quarter, q.use_cases_by_quarter),
+        _in_one_session(services, answers, themes),
+        _in_one_session(services, asked_team, q.work_kinds_by_quarter, q.use_cases_by_quarter),
         _in_one_session(
             services,
+            q.asked_by_quarter,
             q.disclosures_by_quarter,
             q.tool_kinds_by_quarter,
             q.demand_by_quarter,
-            q.asked_by_quarter,
-            q.asked_by_quarter_team,
-            q.team_sizes,
             q.campaign_quarters,
+            names,
         ),
     )
-    names = ("answers", "themes", "kinds", "cases", "disclosures", "tool_kinds", "demand",
-             "asked", "asked_team", "sizes", "campaigns")  # fmt: skip
-    rows = dict(zip(names, [*heavy_a, *heavy_b, *light], strict=True))
-    sizes = rows["sizes"]
-    async with services.db.session() as session:
-        rows["names"] = await q.team_names(session, sorted(sizes)) if sizes else {}
+    keys = ("answers", "themes", "asked_team", "kinds", "cases", "asked", "disclosures",
+            "tool_kinds", "demand", "campaigns", "names")  # fmt: skip
+    rows = dict(zip(keys, [*heavy_a, *heavy_b, *light], strict=True))
+    rows["sizes"] = sizes
+    rows["by_quarter"] = _by_quarter(rows, set(big))
+    if not teams:
+        rows["asked_team"] = None
     return rows
+
+
+def _loaders(big: list[int]) -> tuple[Any, Any]:
+    """The queries of answers and themes: per group when teams publish their breakdowns,
+    else the organisation's row and the teams' counts of answers alone."""
+    if len(big) <= figure_table.DETAIL_TEAMS:
+        return (functools.partial(q.answers_by_quarter_group, teams=big),
+                functools.partial(q.themes_by_quarter_group, teams=big))  # fmt: skip
+    return q.answers_with_team_counts, _no_rows
+
+
+async def _no_rows(session: Any) -> list[dict[str, Any]]:
+    return []
+
+
+def _add_into(total: dict[str, Any], row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        if isinstance(value, int | float) and key not in ("team_id", "org"):
+            total[key] = total.get(key, 0) + value
+
+
+def _by_quarter(rows: dict[str, Any], big: set[int]) -> dict[str, dict[str, Any]]:
+    """The rows sorted by quarter once (thousands of teams make a scan per quarter costly):
+    answers and themes per group (a team of K people, or None for everybody else), the
+    organisation's row when it comes on its own, and the teams' counts of people asked."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def of(quarter: str) -> dict[str, Any]:
+        return out.setdefault(quarter, {"answers": {}, "themes": {}, "org": None, "asked": {}})
+
+    for r in rows["answers"]:
+        slot = of(r["quarter"])
+        if r.get("org"):
+            slot["org"] = {k: v for k, v in r.items() if k != "org"}
+        elif r["team_id"] in big:
+            slot["answers"][r["team_id"]] = r
+        else:  # everybody else, counted together
+            rest = slot["answers"].setdefault(None, {"quarter": r["quarter"], "team_id": None})
+            _add_into(rest, r)
+    for r in rows["themes"]:
+        team = r["team_id"] if r["team_id"] in big else None
+        kinds = of(r["quarter"])["themes"].setdefault(team, {})
+        kinds[str(r["work_kind"])] = kinds.get(str(r["work_kind"]), 0) + int(r["people"])
+    for r in rows["asked_team"]:
+        of(r["quarter"])["asked"][r["team_id"]] = int(r["asked"])
+    return out
 
 
 def _quarter_data(rows: dict[str, Any], quarter: str, k: int) -> QuarterData:
     sizes = rows["sizes"]
     data = QuarterData(quarter, k, sum(sizes.values()), sizes)
-    for r in rows["answers"]:
-        if r["quarter"] == quarter:
-            data.answers[r["team_id"]] = r
-    for r in rows["themes"]:
-        if r["quarter"] == quarter:
-            kinds = data.themes.setdefault(r["team_id"], {})
-            kinds[str(r["work_kind"])] = int(r["people"])
+    slot = rows["by_quarter"].get(quarter, {})
+    data.answers = slot.get("answers", {})
+    data.themes = slot.get("themes", {})
+    if slot.get("org") is not None:  # teams beyond DETAIL_TEAMS: counts of answers only
+        data.org_answers = slot["org"]
+        data.org_themes = {
+            str(r["work_kind"]): int(r["people"]) for r in rows["kinds"] if r["quarter"] == quarter
+        }
     data.disclosures = next((r for r in rows["disclosures"] if r["quarter"] == quarter), None)
     data.tool_kinds = {
         str(r["tool_kind"]): int(r["count"]) for r in rows["tool_kinds"] if r["quarter"] == quarter
@@ -218,7 +277,7 @@ def _quarter_data(rows: dict[str, Any], quarter: str, k: int) -> QuarterData:
 def _raw_org(rows: dict[str, Any], data: QuarterData, min_people: int, min_teams: int) -> Signals:
     quarter = data.quarter
     s = Signals(quarter=quarter, people=data.people, prompted=rows["asked"].get(quarter, 0))
-    apply_answers(s, sum_rows(list(data.answers.values())))
+    apply_answers(s, data.org_row)
     if data.disclosures_shown:  # below K disclosures, none enter any figure (not even a share)
         apply_disclosures(s, data.disclosures)
     else:
@@ -234,11 +293,7 @@ def _raw_org(rows: dict[str, Any], data: QuarterData, min_people: int, min_teams
 
 
 def _raw_team(rows: dict[str, Any], data: QuarterData, team: int) -> Signals:
-    asked = next(
-        (int(r["asked"]) for r in rows["asked_team"]
-         if r["quarter"] == data.quarter and r["team_id"] == team),
-        0,
-    )  # fmt: skip
+    asked = rows["by_quarter"].get(data.quarter, {}).get("asked", {}).get(team, 0)
     name = rows["names"].get(team, str(team))
     s = Signals(data.quarter, name, team, data.team_sizes[team], asked)
     apply_answers(s, data.answers.get(team))
@@ -249,15 +304,21 @@ def _raw_team(rows: dict[str, Any], data: QuarterData, team: int) -> Signals:
 
 
 async def figures(
-    services: Any, min_people: int = 3, min_teams: int = 2, *, include: str | None = None
+    services: Any,
+    min_people: int = 3,
+    min_teams: int = 2,
+    *,
+    include: str | None = None,
+    teams: bool = True,
 ) -> dict[str, QuarterFigures]:
-    """Every quarter's figures, oldest first (`include` adds a quarter that has no data yet).
+    """Every quarter's figures, oldest first (`include` adds a quarter that has no data yet;
+    `teams` False when only the organisation's views are read, which spares a costly query).
 
     The same table, suppressed the same way, feeds every surface, so no two surfaces can
     publish two patterns of the same quarter that together give a withheld cell away.
     """
     k = services.min_group_size
-    rows = await _all_rows(services)
+    rows = await _all_rows(services, teams)
     # CPU-bound: off the event loop, which must keep acknowledging Slack within 3 s meanwhile.
     return await asyncio.to_thread(_figures, rows, k, min_people, min_teams, include)
 
@@ -279,7 +340,7 @@ async def org_signals(
 ) -> dict[str, Signals]:
     """Org-wide signals for every quarter, oldest first: the public figures, or with `raw` the
     stage estimate's inputs (answers as counted; disclosures only once a quarter holds K)."""
-    by_quarter = await figures(services, min_people, min_teams)
+    by_quarter = await figures(services, min_people, min_teams, teams=False)
     return {quarter: f.raw if raw else f.org for quarter, f in by_quarter.items()}
 
 
@@ -398,8 +459,8 @@ def public_demand(t: Table) -> list[dict[str, Any]]:
     return shown
 
 
-async def figures_for(services: Any, quarter: str) -> QuarterFigures:
-    return (await figures(services, include=quarter))[quarter]
+async def figures_for(services: Any, quarter: str, *, teams: bool = True) -> QuarterFigures:
+    return (await figures(services, include=quarter, teams=teams))[quarter]
 
 
 async def org_answer_signals(services: Any, quarter: str) -> Signals:
@@ -409,7 +470,7 @@ async def org_answer_signals(services: Any, quarter: str) -> Signals:
 
 async def demand(services: Any, quarter: str) -> list[dict[str, Any]]:
     """Tools outside the catalog, named in at least K disclosures (see `public_demand`)."""
-    return (await figures_for(services, quarter)).org.demand
+    return (await figures_for(services, quarter, teams=False)).org.demand
 
 
 async def team_signals(

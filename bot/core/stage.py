@@ -396,6 +396,7 @@ async def assess_fresh(
         services,
         t["signals"]["repeatable_min_people"],
         t["signals"]["repeatable_min_teams"],
+        teams=False,  # the stage reads the organisation's figures only
     )
     by_quarter, (now, changes) = await asyncio.gather(
         figures(), facts_core.facts_and_history(services)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, func, literal, null, or_, select, union, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.vocabulary import COVERT_REASONS, OBSTACLES
@@ -103,6 +103,59 @@ async def answers_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]
     return _rows(await session.exec(stmt))
 
 
+def _grouped(stmt: Any, teams: Sequence[int], *keys: Any) -> Any:
+    """`stmt` per quarter, the `keys`, and group: the team when it is one of `teams`, else None
+    (everybody else, counted together) in column `team_id`."""
+    if not teams:  # no team on its own (and no constant in GROUP BY, which PostgreSQL refuses)
+        return stmt.add_columns(null().label("team_id")).group_by(A.quarter, *keys)
+    group = case((A.team_id.in_(list(teams)), A.team_id), else_=None)  # type: ignore[union-attr]
+    return stmt.add_columns(group.label("team_id")).group_by(A.quarter, group, *keys)
+
+
+async def answers_by_quarter_group(
+    session: AsyncSession, teams: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The answer counts per quarter for each of `teams` and for everybody else together
+    (team_id None): the cells of the figure table when teams publish their breakdowns."""
+    return _rows(await session.exec(_grouped(select(A.quarter, *_answer_columns()), teams)))
+
+
+async def answers_with_team_counts(session: AsyncSession) -> list[dict[str, Any]]:
+    """In one statement (so one snapshot): every count per quarter for the organisation
+    (`org` true), and the number of answers alone per quarter and team (`org` false; the team
+    when answered, None for no team). What the figure table needs when teams publish their
+    participation only, without a row of every count for each of thousands of teams."""
+    cols = _answer_columns()
+    org = select(A.quarter.label("quarter"), null().label("team_id"), literal(True).label("org"),
+                 *cols).group_by(A.quarter)  # fmt: skip
+    per_team = select(
+        A.quarter.label("quarter"),
+        A.team_id.label("team_id"),
+        literal(False).label("org"),
+        func.count().label("answered"),
+        *(null().label(c.name) for c in cols[1:]),
+    ).group_by(A.quarter, A.team_id)
+    out = []
+    for row in (await session.exec(union_all(org, per_team))).all():  # type: ignore[call-overload]
+        if row.org:
+            out.append(dict(row._mapping))
+        else:  # tens of thousands of rows: no mapping of 20 columns, most of them NULL
+            out.append({"quarter": row[0], "team_id": row[1], "org": False, "answered": row[3]})
+    return out
+
+
+async def themes_by_quarter_group(
+    session: AsyncSession, teams: Sequence[int]
+) -> list[dict[str, Any]]:
+    """People with an example per quarter and kind of work, for each of `teams` and for
+    everybody else together (team_id None)."""
+    stmt = select(A.quarter, A.work_kind, func.count().label("people")).where(
+        EXAMPLE,
+        A.work_kind.is_not(None),  # type: ignore[union-attr]
+    )
+    return _rows(await session.exec(_grouped(stmt, teams, A.work_kind)))
+
+
 async def themes_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]:
     """People with an example per quarter, team and kind of work."""
     stmt = (
@@ -133,10 +186,11 @@ async def asked_by_quarter_team(session: AsyncSession) -> list[dict[str, Any]]:
         A.person_id.label("person_id"),  # type: ignore[attr-defined]
     )
     both = union(prompted, answered).subquery()
-    stmt = select(both.c.quarter, both.c.team_id, func.count().label("asked")).group_by(
+    stmt = select(both.c.quarter, both.c.team_id, func.count()).group_by(
         both.c.quarter, both.c.team_id
     )
-    return _rows(await session.exec(stmt))
+    rows = (await session.exec(stmt)).all()
+    return [{"quarter": q, "team_id": t, "asked": n} for q, t, n in rows]
 
 
 async def asked_by_quarter(session: AsyncSession) -> dict[str, int]:
