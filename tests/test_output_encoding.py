@@ -24,7 +24,7 @@ from bot.slack.simulator import SlackSender
 from tests.conftest import eventually
 from tests.stage_fixtures import add_answers, add_prompts, make_person, make_team
 from tests.test_disclosure_admin import _cli
-from tests.test_disclosure_helpers import form
+from tests.test_disclosure_helpers import form, seed_people
 
 Q = "2026Q4"
 ATTACKS = [
@@ -56,6 +56,7 @@ async def test_disclosure_export_opens_as_data_in_a_spreadsheet(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    await seed_people(services)
     for attack in ATTACKS[:5]:
         done = await disclosures.submit(
             services, form("=Tool()", make_it_easy=attack), chat_user_id=None
@@ -68,7 +69,7 @@ async def test_disclosure_export_opens_as_data_in_a_spreadsheet(
     for row in rows:
         for column, cell in row.items():
             assert not cell.startswith(FORMULA_STARTS), (column, cell)
-    assert {r["tool"] for r in rows} == {"'=Tool()"}
+    assert {r["tool"] for r in rows} == {"Tool"}  # as the stage names it, never as typed
 
 
 def test_mrkdwn_user_text_cannot_ping_link_or_format() -> None:
@@ -138,6 +139,7 @@ def test_distinct_tools_stay_apart() -> None:
 
 
 async def test_demand_counts_aliases_as_one_tool_under_its_own_name(services: Services) -> None:
+    await seed_people(services)
     for spelling in ["CHAT-GPT!!", "chat gpt", "ChatGPT", "OpenAI ChatGPT", "chatgpt4"]:
         await disclosures.submit(services, form(spelling), chat_user_id=None)
     items = await reports.demand(services)

@@ -16,7 +16,6 @@ from bot.core import disclosure_reports as reports
 from bot.core import disclosures
 from bot.core.services import Services
 from bot.core.spreadsheet import write_csv
-from storage.queries import signals as signal_queries
 
 AUTHOR = "cli"
 
@@ -29,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub.required = True
     listing = sub.add_parser("list", help="counts, themes and reply references for a quarter")
     listing.add_argument(
-        "--quarter", help="e.g. 2026Q4 (default: the latest quarter with disclosures)"
+        "--quarter", help="e.g. 2026Q4 (default: the latest quarter whose disclosures are shown)"
     )
     reply = sub.add_parser("reply", help="answer one disclosure (read with its claim code)")
     reply.add_argument("id", metavar="REF", help="the reference from `list`, e.g. K7QF-M2XD")
@@ -40,10 +39,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     approve = sub.add_parser("approve-tool", help="add a tool to the approved catalog")
     approve.add_argument("name", nargs="+")
     demand = sub.add_parser("demand", help="disclosed tools that are not in the catalog")
-    demand.add_argument("--quarter", help="limit to one quarter (default: all)")
+    demand.add_argument(
+        "--quarter", help="e.g. 2026Q4 (default: the latest quarter whose disclosures are shown)"
+    )
     export = sub.add_parser("export", help="scrubbed free text, org-wide, at least K per quarter")
     export.add_argument(
-        "--quarter", help="e.g. 2026Q4 (default: the latest quarter with disclosures)"
+        "--quarter", help="e.g. 2026Q4 (default: the latest quarter whose disclosures are shown)"
     )
     export.add_argument("--format", choices=("json", "csv"), default="json")
     parser.set_defaults(func=run)
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 async def _dispatch(services: Services, args: argparse.Namespace) -> str:
     _require_hash_key(services)
     if args.action == "list":
-        quarter = args.quarter or await latest_quarter(services)
+        quarter = args.quarter or await reports.default_quarter(services)
         return reports.render_overview(await reports.overview(services, quarter), 10_000)
     if args.action == "reply":
         await disclosures.reply(services, args.id, " ".join(args.text), AUTHOR)
@@ -75,11 +76,12 @@ async def _dispatch(services: Services, args: argparse.Namespace) -> str:
         added = await disclosures.approve_tool(services, " ".join(args.name))
         return "Added to the approved catalog." if added else "Already approved."
     if args.action == "demand":
-        items = await reports.demand(services, args.quarter)
-        return reports.render_demand(items, services.min_group_size)
-    quarter = args.quarter or await latest_quarter(services)
+        quarter = args.quarter or await reports.default_quarter(services)
+        items = await reports.demand(services, quarter)
+        return f"{quarter}: " + reports.render_demand(items, services.min_group_size)
+    quarter = args.quarter or await reports.default_quarter(services)
     if not args.quarter:
-        print(f"(exporting {quarter}, the latest quarter with disclosures)", file=sys.stderr)
+        print(f"(exporting {quarter}, the latest quarter with disclosures shown)", file=sys.stderr)
     return await _export(services, quarter, args.format)
 
 
@@ -92,15 +94,6 @@ def _require_hash_key(services: Services) -> None:
             "set LEVERAGE_HASH_KEY (or the bot's SLACK_SIGNING_SECRET): disclosure references "
             "are keyed with the same secret the running bot uses."
         ) from None
-
-
-async def latest_quarter(services: Services) -> str:
-    """The newest quarter anyone disclosed in (else the current one): what an admin means
-    when they name none; the calendar quarter is often still empty."""
-    async with services.db.session() as session:
-        rows = await signal_queries.disclosures_by_quarter(session)
-    found = sorted(str(r["quarter"]) for r in rows if r.get("disclosures"))
-    return found[-1] if found else await disclosures.current_quarter(services)
 
 
 async def _export(services: Services, quarter: str, fmt: str) -> str:
@@ -116,9 +109,5 @@ async def _export(services: Services, quarter: str, fmt: str) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    """No id column: an id would join free text to its entry in `disclosures list`."""
-    fields = ["quarter", "tool", "tool_kind", "work_kind", "frequency", "data_class"]
-    return write_csv(
-        [*fields, "reasons", "make_it_easy"],
-        ({**row, "reasons": ";".join(row["reasons"])} for row in rows),
-    )
+    """The export's own columns, nothing more (see `disclosure_reports.export`)."""
+    return write_csv(["quarter", "tool", "make_it_easy"], rows)

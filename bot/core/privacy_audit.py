@@ -4,24 +4,31 @@ them, and a proof that no withheld figure can be recomputed from the published o
 The audit does not trust the suppression: it reads the figures as the surfaces publish them
 (the organisation's signals behind `/ai-stage`, App Home, the CLI, the export, the HTML report
 and its chart; each team's signals behind team summaries and their DMs, and the organisation's
-answers-only figures they are compared with), maps each one to a cell of the quarter's table
-(`bot.core.figure_table`), and runs the rank test of `bot.core.disclosure_control.determined`
-over the table's relations. A published figure the table does not know, a value that differs
-from the table's, a share shown without the counts it is built from, or a withheld count the
-published ones determine: each is an offence.
+answers-only figures they are compared with; and what admins read: `admin list` with its
+entries counted by what they say, `admin demand`, and the free-text export counted row by
+row), maps each one to a cell of the quarter's table (`bot.core.figure_table`, with the
+admins' cells of `bot.core.admin_figures`), and runs the rank test of
+`bot.core.disclosure_control.determined` over the union of them all and the table's
+relations. A published figure the table does not know, a value that differs from the table's,
+a share shown without the counts it is built from, or a withheld count the published ones
+determine: each is an offence.
 
 The report never shows a withheld value, and it names a withheld tool only as "a tool".
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core import tool_names
+from bot.core import admin_figures, tool_names
+from bot.core import disclosure_reports as reports
 from bot.core.disclosure_control import Table, determined
 from bot.core.figure_table import ORG, team_scope
 from bot.core.signals import QuarterFigures, figures
+
+EXPORT_FIELDS = {"quarter", "tool", "make_it_easy"}
 
 COUNTS = ("answered", "with_example", "approved", "not_approved", "approval_unknown", "continues",
           "measured", "maturity_unknown", "covert")  # fmt: skip
@@ -141,10 +148,91 @@ def _relation(table: Table, relation: dict[str, int], shown: dict[str, Any]) -> 
     return f"{left} = " + " + ".join(_name(table, c, shown) for c in parts)
 
 
+@dataclass
+class AdminReading:
+    """What an admin reads about one quarter, as the surfaces hand it over."""
+
+    overview: reports.Overview
+    demand: list[reports.Demand] | None
+    export: list[dict[str, object]] | None
+
+
+def admin_figures_shown(reading: AdminReading) -> tuple[dict[str, Any], list[str]]:
+    """The admins' figures as cell -> value: the counts printed, and what counting the entries
+    and the export's rows gives; plus the readings that add up to no cell of the table."""
+    shown: dict[str, Any] = {}
+    problems: list[str] = []
+    view = reading.overview
+    if view.entries_shown:
+        shown[admin_figures.COVERT] = view.total
+    shown.update({admin_figures.reason_key(r): n for r, n in view.reasons.items()})
+    shown.update({admin_figures.tool_kind_key(k): n for k, n in view.tool_kinds.items()})
+    shown.update({admin_figures.work_kind_key(k): n for k, n in view.work_kinds.items()})
+    if view.other_tool_kinds:
+        shown[admin_figures.TOOL_KINDS_POOL] = view.other_tool_kinds
+    if view.other_work_kinds:
+        shown[admin_figures.WORK_POOL] = view.other_work_kinds
+    _entries(view, problems)
+    for item in reading.demand or []:
+        if item.tool.startswith("other tools"):
+            shown["demand.tools_pool"] = item.count
+            continue
+        tool = tool_names.tool_key(item.tool)
+        shown[f"demand.tool.{tool}"] = item.count
+        for kind, n in item.work_kinds.items():
+            shown[f"demand.work.{kind}:{tool}"] = n
+    _export(reading.export or [], shown, problems)
+    return shown, problems
+
+
+def _entries(view: reports.Overview, problems: list[str]) -> None:
+    """Entries counted by what they say must give the printed counts, and "other" the total
+    minus them: nothing else."""
+    families = (
+        ("tool kind", view.tool_kinds, Counter(e.tool_kind for e in view.entries)),
+        ("work kind", view.work_kinds, Counter(e.work_kind for e in view.entries)),
+    )
+    for family, printed, counted in families:
+        for key, n in counted.items():
+            if key == reports.OTHER and key not in printed:
+                expected = view.total - sum(printed.values())
+            else:
+                expected = printed.get(key, -1)
+            if n != expected:
+                problems.append(f"admin list: entries of {family} {key!r} count {n}, not printed")
+    reasons = Counter(r for e in view.entries for r in e.reasons)
+    for reason, n in reasons.items():
+        if view.reasons.get(reason) != n:
+            problems.append(f"admin list: entries naming {reason!r} count {n}, not printed")
+    if len(view.entries) != view.total:
+        problems.append("admin list: the entries do not add up to the total printed")
+
+
+def _export(rows: list[dict[str, object]], shown: dict[str, Any], problems: list[str]) -> None:
+    """The export's rows counted by tool: a listed tool gives its demand cell, "other tools"
+    all disclosures minus the listed tools; any other field is a figure of its own."""
+    extra = sorted({key for row in rows for key in row} - EXPORT_FIELDS)
+    if extra:
+        problems.append(f"export: rows carry {', '.join(extra)} (counted, they are figures)")
+    for label, n in Counter(str(row["tool"]) for row in rows).items():
+        if label == reports.OTHER_TOOLS:
+            shown[admin_figures.EXPORT_OTHER_TOOLS] = n
+            continue
+        key = f"demand.tool.{tool_names.tool_key(label)}"
+        if shown.setdefault(key, n) != n:
+            problems.append(f"export: rows naming {label!r} count {n}, not as published")
+
+
 def audit_quarter(f: QuarterFigures) -> QuarterAudit:
+    """The figures everyone and every team sees, against the stage's own table."""
     shown, problems = published_figures(f)
-    table = f.table
-    result = QuarterAudit(f.data.quarter, dict(sorted(shown.items())))
+    return _finish(QuarterAudit(f.data.quarter), f.table, shown, problems)
+
+
+def _finish(
+    result: QuarterAudit, table: Table, shown: dict[str, Any], problems: list[str]
+) -> QuarterAudit:
+    result.published = dict(sorted(shown.items()))
     result.withheld = sorted({_name(table, c, shown) for c in table.cells if c not in shown})
     result.relations = [_relation(table, r, shown) for r in table.relations]
     result.offending = problems + check(table, shown)
@@ -152,7 +240,23 @@ def audit_quarter(f: QuarterFigures) -> QuarterAudit:
 
 
 async def audit(services: Any, quarter: str | None = None) -> list[QuarterAudit]:
-    """Every quarter (or one) as every surface publishes it."""
+    """Every quarter (or one) as every surface publishes it, admins' surfaces included."""
     by_quarter = await figures(services, include=quarter)
     chosen = [quarter] if quarter else list(by_quarter)
-    return [audit_quarter(by_quarter[q]) for q in chosen]
+    return [await audit_surfaces(services, q) for q in chosen]
+
+
+async def audit_surfaces(services: Any, quarter: str) -> QuarterAudit:
+    """One quarter: the stage's and the teams' figures and the admins' readings, together."""
+    snap = await reports.snapshot(services, quarter)
+    reading = AdminReading(
+        await reports.overview(services, quarter, references=False),
+        await reports.demand(services, quarter),
+        await reports.export(services, quarter),
+    )
+    shown, problems = published_figures(snap.figures)
+    admin, admin_problems = admin_figures_shown(reading)
+    for key, value in admin.items():
+        if shown.setdefault(key, value) != value:
+            problems.append(f"{key} (published as {shown[key]} and as {value})")
+    return _finish(QuarterAudit(quarter), snap.table, shown, problems + admin_problems)

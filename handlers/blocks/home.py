@@ -69,7 +69,7 @@ def admin_queue_blocks(view: Overview, max_rows: int = 10) -> list[Block]:
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     for entry in waiting[:max_rows]:
         named = [COVERT_REASONS.get(r, r) for r in entry.reasons]
-        reasons = ", ".join(named + (["other"] if entry.other_reasons else [])) or "no reason"
+        reasons = ", ".join(named) or "no reason shown"  # withheld reasons are left out
         kind = f"{TOOL_KINDS.get(entry.tool_kind, entry.tool_kind)} for " \
             f"{WORK_KINDS.get(entry.work_kind, entry.work_kind).lower()}"  # fmt: skip
         blocks.append(SectionBlock(

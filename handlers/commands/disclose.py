@@ -105,9 +105,10 @@ async def _admin_action(services: Services, action: str, rest: str, user_id: str
     if action == "list":
         quarter = rest.strip() or await disclosures.current_quarter(services)
         return reports.render_overview(await reports.overview(services, quarter))
-    if action == "demand":
-        items = await reports.demand(services, rest.strip() or None)
-        return reports.render_demand(items, services.min_group_size)
+    if action == "demand":  # one quarter, the same as `admin list` without one
+        quarter = rest.strip() or await disclosures.current_quarter(services)
+        items = await reports.demand(services, quarter)
+        return f"*{quarter}* " + reports.render_demand(items, services.min_group_size)
     if action == "reply":
         ident, _, body = rest.partition(" ")
         await disclosures.reply(services, ident, body, user_id)
