@@ -216,6 +216,7 @@ async def test_admin_home_remind_close_and_reply(
     await start_at_noon(services, slack, 3)
     slack.add_user(ADMIN_ID, email="admin@example.com")
     await run_due_deliveries(services)
+    await make_team(services.db, "Elsewhere", 5)  # disclosures show in a directory of K only
     await add_disclosures(services.db, "2026Q4", 5, reason_review_slow=True)
     home = await home_of(sender, slack, ADMIN_ID)
     shots.add("home-admin", "home", home, "App Home (admin)")
