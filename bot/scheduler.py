@@ -33,6 +33,7 @@ from bot.core.delivery import default_worker_id, run_due_deliveries
 from bot.core.retention import JOB_NAME as RETENTION_JOB
 from bot.core.retention import purge_expired_text
 from bot.core.services import Services
+from bot.slack.gate import sweep_seen_requests
 
 logger = logging.getLogger("leverage.scheduler")
 
@@ -155,6 +156,9 @@ def coordinated_jobs(services: Services) -> list[Job]:
         # The gates' clock: "due by now?" catches up after downtime; decisions are conditional
         # UPDATEs, so even two replicas ticking at once fire each deadline once.
         Job("review-gates", review_gates,
+            IntervalTrigger(minutes=1, start_date=ALIGNED, timezone="UTC")),
+        # Replay guard rows are traces of when people acted: swept whatever the traffic.
+        Job("replay-sweep", sweep_seen_requests,
             IntervalTrigger(minutes=1, start_date=ALIGNED, timezone="UTC")),
     ]  # fmt: skip
 

@@ -136,5 +136,7 @@ async def test_the_scheduler_is_two_thin_ticks_over_coordinated_jobs(services: S
     assert all(isinstance(t.trigger, IntervalTrigger) for t in ticks.values())
     assert all(t.next_run_time <= datetime.now(UTC) + timedelta(seconds=5) for t in ticks.values())
     names = {job.name: job for job in coordinated_jobs(services)}
-    assert set(names) == {"campaign-open", "campaign-housekeeping", "retention", "review-gates"}
+    assert set(names) == {
+        "campaign-open", "campaign-housekeeping", "retention", "review-gates", "replay-sweep",
+    }  # fmt: skip
     assert names["campaign-open"].run_at_start  # a missed open day is caught up at start

@@ -12,17 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import random
 import sqlite3
 import string
 import subprocess
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.coordination import run_if_due
 from bot.core import disclosures
 from bot.core.services import Services
+from bot.scheduler import coordinated_jobs
+from bot.slack.simulator import TEAM_ID, SlackSender
+from tests.conftest import eventually
 from tests.forensics import SqliteFile, concordance, rank_correlation
 from tests.test_disclosure_helpers import form
 
@@ -99,6 +107,16 @@ def assert_no_arrival_order(later_lower: int, pairs: int) -> None:
     assert 0.1 < later_lower / pairs < 0.9, (later_lower, pairs)
 
 
+def assert_file_and_backup_unordered(
+    path: Path, tmp_path: Path, table: str, keys: list[str]
+) -> None:
+    """The cells of `table` holding `keys` (given in arrival order), in the file and a backup."""
+    for file in (SqliteFile(path), backup_of(path, tmp_path)):
+        where = positions(file, root_page(path, table), keys)
+        assert len(where) == len(keys)
+        assert_no_arrival_order(*concordance(keys, where))
+
+
 async def test_rows_do_not_sit_in_arrival_order_in_the_file_or_a_backup(
     services: Services, tmp_path: Path
 ) -> None:
@@ -109,10 +127,7 @@ async def test_rows_do_not_sit_in_arrival_order_in_the_file_or_a_backup(
         return
     ids = await submit_in_order(services, 20)
     path = sqlite_path(services)
-    for file in (SqliteFile(path), backup_of(path, tmp_path)):
-        where = positions(file, root_page(path, "disclosure"), ids)
-        assert len(where) == len(ids)
-        assert_no_arrival_order(*concordance(ids, where))
+    assert_file_and_backup_unordered(path, tmp_path, "disclosure", ids)
     # Every index stores the random id too, and places its cells the same way.
     with sqlite3.connect(path) as conn:
         names = [
@@ -234,3 +249,128 @@ async def test_concurrent_submissions_still_end_shuffled(services: Services) -> 
     )
     async with services.db.session() as session:
         assert (await session.execute(text("SELECT count(*) FROM disclosure"))).scalar_one() == 6
+
+
+# ---------------------------------------------------------------- submit guards
+
+
+async def submit_with_guards(services: Services, count: int) -> list[str]:
+    """Submit `count` disclosures in order; their guards' stored hashes, in arrival order."""
+    guards = []
+    for n in range(count):
+        nonce = f"forensic-nonce-{n:03d}"
+        await disclosures.submit(services, form(f"Tool {n:03d}"), chat_user_id=None, nonce=nonce)
+        guards.append(services.keyed_hash("guard:" + nonce))
+    await services.db.eraser.settle()
+    return guards
+
+
+async def test_submit_guards_keep_no_arrival_order_or_transaction_of_their_own(
+    services: Services, tmp_path: Path
+) -> None:
+    """One guard row is written with each disclosure. Unshuffled, on SQLite its cell offset
+    kept arrival order (all 190 same-page pairs later-lower), and on PostgreSQL it kept its
+    own submission's `xmin` in heap order until the quarter ended: bracketed by any
+    timestamped row, that dated every disclosure."""
+    if services.db.is_postgres:
+        guards = await submit_with_guards(services, 60)
+        async with services.db.session() as session:
+            rows = (
+                await session.execute(
+                    text("SELECT token_hash, xmin::text FROM submissionguard ORDER BY ctid")
+                )
+            ).all()
+            disclosure_xmins = (
+                await session.execute(text("SELECT DISTINCT xmin::text FROM disclosure"))
+            ).all()
+        assert sorted(h for h, _ in rows) == sorted(guards)
+        # One transaction for every guard: the newest submission's, which the disclosures'
+        # own shuffle shows anyway.
+        assert {x for _, x in rows} == {x for (x,) in disclosure_xmins}
+        assert len({x for _, x in rows}) == 1
+        physical = {h: n for n, (h, _) in enumerate(rows)}
+        arrival = list(range(len(guards)))
+        assert abs(rank_correlation(arrival, [physical[g] for g in guards])) < 0.5
+        async with services.db.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("CHECKPOINT")
+            heap = await raw_relation(auto, "submissionguard")
+        # No dead version with an older `xmin` and position survives in the heap file.
+        assert [heap.count(g.encode()) for g in guards] == [1] * len(guards)
+        return
+    guards = await submit_with_guards(services, 20)
+    path = sqlite_path(services)
+    assert_file_and_backup_unordered(path, tmp_path, "submissionguard", guards)
+    # Freed cells of the earlier layouts are zeroed: each hash is in the file once.
+    data = path.read_bytes()
+    assert [data.count(g.encode()) for g in guards] == [1] * len(guards)
+
+
+# ---------------------------------------------------------------- replay guard rows
+
+
+async def signed_commands(sender: SlackSender, services: Services, count: int) -> list[str]:
+    """Send `count` signed slash commands; the hashes their replay rows are stored under."""
+    keys = []
+    for n in range(count):
+        body = urlencode(
+            {"command": "/ai-stage", "text": "", "user_id": f"UFORENSIC{n}", "team_id": TEAM_ID}
+        )
+        ts = int(time.time())
+        signature = sender.signer.generate_signature(timestamp=str(ts), body=body)
+        await sender.post_raw(body, timestamp=ts, signature=signature)
+        keys.append(hashlib.sha256(signature.encode()).hexdigest())
+
+    async def all_claimed() -> bool:  # claimed just after the early ack
+        async with services.db.session() as session:
+            seen = await session.execute(text("SELECT count(*) FROM seenrequest"))
+            return bool(seen.scalar_one() == count)
+
+    await eventually(all_claimed)
+    return keys
+
+
+async def test_a_replay_row_dates_its_request_only_to_a_ten_minute_bucket(
+    services: Services, sender: SlackSender
+) -> None:
+    """The row's expiry held the request's second (+ 6 minutes): bracketed with the submit
+    transaction next to it, it dated a disclosure to the second."""
+    sent = int(time.time())
+    await signed_commands(sender, services, 3)
+    async with services.db.session() as session:
+        expiries = (await session.execute(text("SELECT expires_at FROM seenrequest"))).all()
+    for (raw,) in expiries:
+        expiry = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+        expiry = expiry.replace(tzinfo=UTC) if expiry.tzinfo is None else expiry
+        assert expiry.timestamp() % 600 == 0, expiry  # a bucket boundary, nothing finer
+        # Still remembered at least as long as the signature can verify, never much longer.
+        assert sent + 360 <= expiry.timestamp() < sent + 360 + 600 + 60
+
+
+async def test_expired_replay_rows_are_swept_by_the_clock_and_erased_from_the_files(
+    services: Services, sender: SlackSender
+) -> None:
+    """With no further traffic, the rows went only at the 64th claim: in a quiet week they
+    stayed for days. Now a coordinated job sweeps them every minute and erases the bytes
+    (SQLite: zeroed and checkpointed; PostgreSQL: no dead version left in the heap)."""
+    keys = await signed_commands(sender, services, 4)
+    [job] = [j for j in coordinated_jobs(services) if j.name == "replay-sweep"]
+    assert job.next_after(datetime(2026, 11, 29, 12, 0, 30, tzinfo=UTC)) == datetime(
+        2026, 11, 29, 12, 1, tzinfo=UTC
+    )  # every minute, whatever the traffic
+    later = datetime.now(UTC) + timedelta(minutes=20)
+    services.clock = lambda: later
+    assert await run_if_due(services, job, "forensic-replica") == "ok"
+    await services.db.eraser.settle()
+    async with services.db.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM seenrequest"))).scalar() == 0
+    if services.db.is_postgres:
+        async with services.db.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("CHECKPOINT")
+            data = await raw_relation(auto, "seenrequest")
+    else:
+        path = sqlite_path(services)
+        wal = path.with_name(path.name + "-wal")  # later commits (the job's own row) may be there
+        data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert [data.count(k.encode()) for k in keys] == [0] * len(keys)

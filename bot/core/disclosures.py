@@ -45,7 +45,8 @@ CODE_LENGTH = 12
 REF_LENGTH = 8
 GUARD_DAYS = 2
 # Tables whose physical layout must not keep arrival order (see `Database.erase_traces`).
-ANONYMOUS_TABLES = ("disclosure",)
+# The submit guards are written with each disclosure, so they are shuffled and erased alike.
+ANONYMOUS_TABLES = ("disclosure", "submissionguard")
 _CODE_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -242,6 +243,7 @@ async def submit(
             row = _row(form, quarter, team_id, claim_hash(services, code), contact)
             await q.insert_disclosure(session, row, contact)
             await q.shuffle_quarter(session, quarter, row.id, postgres=services.db.is_postgres)
+            await q.shuffle_guards(session, guard, postgres=services.db.is_postgres)
     except IntegrityError:  # the same nonce raced in from a second request: already stored
         return Submitted(code, quarters.quarter_of(services.clock()), duplicate=True)
     await services.db.erase_traces(*ANONYMOUS_TABLES)

@@ -8,13 +8,17 @@ is verified with slack_sdk's own `SignatureVerifier` (the same check Bolt repeat
 must parse into a JSON object, and its signature must not have been acted on before: Slack's
 signature is valid for five minutes, so a captured request could otherwise be sent again and
 act again (an admin reply stored three times). Nothing here logs anything about a request.
+
+A remembered signature is itself a trace of when someone acted, so it says as little as the
+guard allows: its expiry is rounded up to a ten-minute boundary (it dates a request to its
+bucket, not its second), and expired rows are swept once a minute by a coordinated job
+(`sweep_seen_requests`), whatever the traffic, then erased from the files like anonymous data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +34,8 @@ from storage.queries import replay as q
 # A signature is remembered a little longer than it could possibly verify.
 WINDOW = timedelta(minutes=5)
 MARGIN = timedelta(minutes=1)
-CLEANUP_EVERY = 64  # claim transactions per process between two sweeps of expired signatures
+EXPIRY_BUCKET = 600  # seconds: a stored expiry is rounded up to a multiple of this
+SEEN_TABLE = "seenrequest"
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,6 @@ class RequestGate:
     def __init__(self, services: Services, signing_secret: str) -> None:
         self.services = services
         self.verifier = SignatureVerifier(signing_secret)
-        self._claims = itertools.count(1)
         self._waiting: dict[str, tuple[datetime, asyncio.Future[bool]]] = {}
         self._writer: asyncio.Task[None] | None = None
 
@@ -64,7 +68,7 @@ class RequestGate:
         signature = _header(headers, "x-slack-signature")
         timestamp = int(_header(headers, "x-slack-request-timestamp"))
         key = hashlib.sha256(signature.encode()).hexdigest()
-        expires = datetime.fromtimestamp(timestamp, UTC) + WINDOW + MARGIN
+        expires = coarse_expiry(timestamp)
         if key in self._waiting:  # the same request twice in one batch: the second is a replay
             return False
         self._waiting[key] = (expires, asyncio.get_running_loop().create_future())
@@ -81,8 +85,6 @@ class RequestGate:
             batch, self._waiting = self._waiting, {}
             try:
                 async with db.session() as session:
-                    if next(self._claims) % CLEANUP_EVERY == 1:
-                        await q.forget_expired(session, self.services.clock())
                     keys = {key: expires for key, (expires, _) in batch.items()}
                     claimed = await q.claim_requests(session, keys, postgres=db.is_postgres)
             except Exception as error:  # each waiter decides (the database may be down)
@@ -91,6 +93,24 @@ class RequestGate:
                 continue
             for key, (_, future) in batch.items():
                 future.set_result(key in claimed)
+
+
+def coarse_expiry(timestamp: int) -> datetime:
+    """When a signature signed at `timestamp` stops verifying (plus a margin), rounded up to
+    the next EXPIRY_BUCKET boundary: never earlier than needed, and no finer than the bucket."""
+    latest = timestamp + int((WINDOW + MARGIN).total_seconds())
+    return datetime.fromtimestamp(-(-latest // EXPIRY_BUCKET) * EXPIRY_BUCKET, UTC)
+
+
+async def sweep_seen_requests(services: Services) -> str:
+    """The scheduler's job (every minute, once across replicas): forget signatures that can no
+    longer verify, then erase their bytes (SQLite zeroes freed cells and checkpoints; PostgreSQL
+    rewrites the table with VACUUM FULL, so no dead version keeps its `xmin` and expiry)."""
+    async with services.db.session() as session:
+        forgotten = await q.forget_expired(session, services.clock())
+    if forgotten:
+        await services.db.erase_traces(SEEN_TABLE)
+    return f"expired request signatures forgotten: {forgotten}"
 
 
 def _header(headers: dict[str, str], name: str) -> str:

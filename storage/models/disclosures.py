@@ -90,8 +90,14 @@ class QuarterNote(SQLModel, table=True):
 class SubmissionGuard(SQLModel, table=True):
     """Keyed hashes of form nonces already accepted: stops a double submit from storing twice.
 
-    It holds no reference to the disclosure it guarded, and only a day-level expiry. WITHOUT
-    ROWID on SQLite so that not even the order of submissions is kept.
+    It holds no reference to the disclosure it guarded, and one expiry for a whole quarter
+    (its end plus two days), so no row dates its submission. A guard is written in the
+    submitting transaction, so its physical trace would: a PostgreSQL row keeps that
+    transaction's `xmin` in heap order, a SQLite cell sits below the earlier ones on its page
+    (WITHOUT ROWID does not change that). The table is therefore anonymous data like
+    `disclosure` (`ANONYMOUS_TABLES`): rewritten in random order by every submission
+    (`storage.queries.disclosures.shuffle_guards`, one `xmin` for all) and erased after the
+    commit (`storage.erasure`).
     """
 
     __table_args__ = ({"sqlite_with_rowid": False},)

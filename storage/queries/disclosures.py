@@ -10,8 +10,9 @@ a random id; PostgreSQL appends to the heap (`ctid`) and stamps each row with it
 transaction (`xmin`). `shuffle_quarter` therefore deletes the quarter's rows and inserts them
 again in random order, inside the submitting transaction, on both backends: afterwards cell
 offsets, overflow page numbers, `ctid`, `pg_dump` order and `xmin` follow a fresh random order
-(one `xmin` for all). Stale copies of the earlier layout are erased after the commit
-(`Database.erase_traces`).
+(one `xmin` for all). `shuffle_guards` does the same to the submit guards, which are written
+in the same transaction and would otherwise keep each submission's `xmin` and arrival order.
+Stale copies of the earlier layout are erased after the commit (`Database.erase_traces`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ _SAMPLED_SHUFFLE_SQL = text(
     "AND (id = :new OR id IN (SELECT id FROM picked)) RETURNING *) "
     "INSERT INTO disclosure SELECT * FROM moved ORDER BY random()"
 )
+# The submit guards: one per disclosure of the last quarter or so. Rewritten whole up to
+# SHUFFLE_CAP rows, else the new guard with SHUFFLE_CAP random others (as for disclosures).
+_GUARD_SHUFFLE_SQL = text(
+    "WITH moved AS (DELETE FROM submissionguard WHERE token_hash = :new OR token_hash IN "
+    "(SELECT token_hash FROM submissionguard WHERE token_hash <> :new "
+    "ORDER BY random() LIMIT :cap) RETURNING *) "
+    "INSERT INTO submissionguard SELECT * FROM moved ORDER BY random()"
+)
+_SQLITE_GUARD_STEPS = (
+    "CREATE TEMP TABLE guard_moved AS SELECT * FROM submissionguard WHERE 0",
+    "INSERT INTO temp.guard_moved SELECT * FROM submissionguard WHERE token_hash = :new "
+    "OR token_hash IN (SELECT token_hash FROM submissionguard WHERE token_hash <> :new "
+    "ORDER BY random() LIMIT :cap)",
+    "DELETE FROM submissionguard WHERE token_hash IN (SELECT token_hash FROM temp.guard_moved)",
+    "INSERT INTO submissionguard SELECT * FROM temp.guard_moved ORDER BY random()",
+    "DROP TABLE temp.guard_moved",
+)
 _SQLITE_STAGE = text("CREATE TEMP TABLE disclosure_moved AS SELECT * FROM disclosure WHERE 0")
 _SQLITE_PICK_ALL = text(
     "INSERT INTO temp.disclosure_moved SELECT * FROM disclosure WHERE quarter = :quarter"
@@ -88,6 +106,22 @@ async def insert_guard(
     """Remember a form nonce (hashed); expired guards are dropped on the way."""
     await session.execute(delete(SubmissionGuard).where(SubmissionGuard.expires_on < today))  # type: ignore[arg-type]
     session.add(SubmissionGuard(token_hash=token_hash, expires_on=expires_on))
+
+
+async def shuffle_guards(session: AsyncSession, new_hash: str, *, postgres: bool) -> None:
+    """Rewrite the submit guards in random order, in the submitting transaction.
+
+    A guard row is as telling as a disclosure row: on PostgreSQL it would keep the `xmin` of
+    its own submission, in heap order, until it expires after the quarter; on SQLite its cell
+    offset would keep arrival order. After this every guard shares the transaction of the
+    newest submission (which the disclosures' shuffle already shows) and a random position.
+    """
+    params = {"new": new_hash, "cap": SHUFFLE_CAP}
+    if postgres:
+        await session.execute(_GUARD_SHUFFLE_SQL, params)
+        return
+    for step in _SQLITE_GUARD_STEPS:
+        await session.execute(text(step), params)
 
 
 async def insert_disclosure(
