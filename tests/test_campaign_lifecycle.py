@@ -137,7 +137,9 @@ async def test_scheduler_opens_reminds_and_closes(services: Services, slack: Sla
     assert set(jobs) == {"coordinated-jobs", "deliveries"}  # each runs the jobs below once
     assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
     coordinated = {job.name for job in coordinated_jobs(services)}
-    assert coordinated == {"campaign-open", "campaign-housekeeping", "retention", "review-gates"}
+    assert coordinated == {
+        "campaign-open", "campaign-housekeeping", "retention", "review-gates", "replay-sweep",
+    }  # fmt: skip
     at(services, datetime(2026, 12, 7, 6, tzinfo=UTC))
     assert await open_if_due(services) is None
     at(services, datetime(2026, 12, 8, 6, tzinfo=UTC))
