@@ -14,12 +14,13 @@ from typing import Any
 
 
 class Capture:
-    def __init__(self, name: str, tmp_path: Path) -> None:
+    def __init__(self, name: str, tmp_path: Path, env: str = "SLACK_SURFACES_OUT") -> None:
+        """`env` names the variable that keeps the captures (Teams: `TEAMS_CARDS_OUT`)."""
         self.name = name
         self.items: list[dict[str, Any]] = []
         self.targets = [tmp_path / f"{name}.json"]
-        if os.environ.get("SLACK_SURFACES_OUT"):
-            self.targets.append(Path(os.environ["SLACK_SURFACES_OUT"]) / f"{name}.json")
+        if os.environ.get(env):
+            self.targets.append(Path(os.environ[env]) / f"{name}.json")
 
     def add(self, name: str, kind: str, payload: dict[str, Any], title: str = "") -> None:
         """kind: message (payload has text + blocks), modal or home (payload is the view)."""

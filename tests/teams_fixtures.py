@@ -138,3 +138,20 @@ def card_text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(card_text(v) for v in content)
     return content if isinstance(content, str) else ""
+
+
+def actions_of(content: Any) -> list[dict[str, Any]]:
+    """Every action a card offers, in reading order: its body's ActionSets, then its foot."""
+    if not isinstance(content, dict):
+        return []
+    found: list[dict[str, Any]] = []
+    for key in ("body", "items", "columns"):
+        for child in content.get(key) or []:
+            found += actions_of(child)
+    if content.get("type") in ("ActionSet", "AdaptiveCard"):
+        found += [a for a in content.get("actions") or [] if isinstance(a, dict)]
+    return found
+
+
+def titles(content: Any) -> list[str]:
+    return [str(a.get("title")) for a in actions_of(content)]

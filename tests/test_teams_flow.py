@@ -9,7 +9,7 @@ from bot.slack.double import SlackDouble
 from bot.teams.double import BotConnectorDouble, TeamsSender
 from handlers.teams import cards
 from storage.types import utcnow
-from tests.teams_fixtures import add_person, card_text, last_card, person, references
+from tests.teams_fixtures import add_person, card_text, last_card, person, references, titles
 from tests.test_campaign_fixtures import all_answers, deliveries
 
 QUARTER = campaigns.quarters.quarter_of(utcnow())
@@ -69,8 +69,7 @@ async def test_prompt_is_delivered_in_the_personal_chat_and_answered_in_the_card
     assert report.sent == 1 and slack.calls_to("chat.postMessage") == []
     prompt = last_card(connector, user)
     assert cards.QUESTION in card_text(prompt)
-    titles = [a["title"] for a in prompt["actions"]]
-    assert titles == ["Share an example", "Tell us anonymously about AI use", "Not this quarter"]
+    assert titles(prompt) == ["Share an example", "Not this quarter", "Tell us anonymously"]
     [row] = await deliveries(teams_services, kind="prompt")
     assert row.status == "sent" and row.channel_id == "msteams"
 

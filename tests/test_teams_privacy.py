@@ -58,7 +58,7 @@ async def test_teams_disclosure_leaves_no_trace_of_who_in_rows_logs_or_the_chat(
     status, done = await teams.invoke(user, "task/submit", {**FORM, **send})
     assert status == 200
     confirmation = done["task"]["value"]["card"]["content"]
-    code = confirmation["body"][2]["text"]
+    code = confirmation["body"][1]["text"]
     status, checked = await teams.invoke(
         user, "task/submit", {"dialog": disclose.CHECK, "code": code}
     )

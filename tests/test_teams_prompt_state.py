@@ -18,7 +18,7 @@ from handlers import ids
 from handlers.teams import cards
 from storage.types import utcnow
 from tests.conftest import eventually
-from tests.teams_fixtures import add_person, card_text
+from tests.teams_fixtures import actions_of, add_person, card_text, titles
 from tests.test_answers_http import form
 
 QUARTER = campaigns.quarters.quarter_of(utcnow())
@@ -42,16 +42,12 @@ def shown(connector: BotConnectorDouble, user: TeamsUser, message: Posted) -> di
     return content
 
 
-def titles(content: dict) -> list[str]:
-    return [a["title"] for a in content.get("actions", [])]
-
-
 async def test_teams_prompt_shows_the_answer_given_in_another_card(
     teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services
 ) -> None:
     user, prompt = await _prompted(teams_services, teams, connector)
     assert titles(shown(connector, user, prompt)) == [
-        "Share an example", "Tell us anonymously about AI use", "Not this quarter",
+        "Share an example", "Not this quarter", "Tell us anonymously",
     ]  # fmt: skip
     await teams.message(user, "leverage")  # the form, as a new card in the chat
     form_message = connector.messages_to(user)[-1]
@@ -63,7 +59,8 @@ async def test_teams_prompt_shows_the_answer_given_in_another_card(
     assert update.id == prompt.id
     now = shown(connector, user, prompt)
     assert "Shared for" in card_text(now) and titles(now) == ["Edit"]
-    _status, body = await teams.action(user, cards.ANSWER, now["actions"][0]["data"], on=prompt.id)
+    [edit_button] = actions_of(now)
+    _status, body = await teams.action(user, cards.ANSWER, edit_button["data"], on=prompt.id)
     edit = {e["id"]: e.get("value") for e in body["value"]["body"] if e.get("id")}
     assert edit["example"] == STEP_ONE["example"]  # "Edit" opens the saved example
     assert connector.refused == []

@@ -12,7 +12,7 @@ from bot.core.services import Services
 from bot.teams.double import BotConnectorDouble, TeamsSender, TeamsUser, card_problems
 from handlers.teams import cards, disclose, stage
 from storage.types import utcnow
-from tests.teams_fixtures import add_person, card_text, last_card
+from tests.teams_fixtures import actions_of, add_person, card_text, last_card
 from tests.test_campaign_fixtures import all_answers
 from tests.test_disclosure_helpers import all_rows, count
 
@@ -87,9 +87,9 @@ async def test_disclosure_dialog_validates_stores_once_and_checks_a_code(
     _status, done = await teams.invoke(user, "task/submit", filled)
     _status, again = await teams.invoke(user, "task/submit", filled)  # a double click
     first = card_text(_valid(done["task"]["value"]["card"]["content"]))
-    assert "already have this one" in card_text(again["task"]["value"]["card"]["content"])
+    assert "already had this one" in card_text(again["task"]["value"]["card"]["content"])
     assert await count(teams_services, "disclosure") == 1
-    code = done["task"]["value"]["card"]["content"]["body"][2]["text"]
+    code = done["task"]["value"]["card"]["content"]["body"][1]["text"]
     assert code in first
     check = {"dialog": disclose.CHECK, "code": code}
     _status, checked = await teams.invoke(user, "task/submit", check)
@@ -137,7 +137,7 @@ async def test_prompt_card_disclosure_button_opens_a_dialog_and_reminders_have_n
     await campaigns.start_campaign(teams_services, QUARTER, now=True)
     await run_due_deliveries(teams_services)
     prompt = _valid(last_card(connector, user))
-    dialog = [a for a in prompt["actions"] if a["type"] == "Action.Submit"]
+    dialog = [a for a in actions_of(prompt) if a["type"] == "Action.Submit"]
     assert len(dialog) == 1 and dialog[0]["data"]["msteams"]["type"] == "task/fetch"
     _status, opened = await teams.invoke(user, "task/fetch", dialog[0]["data"])
     assert opened["task"]["value"]["card"]["content"]["actions"][0]["data"]["campaign"] == QUARTER

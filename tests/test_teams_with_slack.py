@@ -82,7 +82,7 @@ async def test_teams_users_and_slack_users_answer_one_campaign_and_all_count(
     assert platform.signals is not None and platform.signals.answered == 5
     await teams.message(boss, "team")
     shown = card_text(last_card(connector, boss))
-    assert "Platform (8 people)" in shown and "Response rate: 5 of 8" in shown
+    assert "Platform (8 people)" in shown and "Response rate 5 of 8" in shown
     assert connector.refused == []
 
 

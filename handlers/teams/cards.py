@@ -11,7 +11,8 @@ from typing import Any
 from bot.core.answers import PromptState
 from bot.core.ports import PromptMessage
 from bot.core.quarters import quarter_label
-from bot.core.team_summary import TeamSummary, team_lines
+from bot.core.team_summary import TeamSlice, TeamSummary, signal_lines
+from bot.core.vocabulary import WORK_KINDS
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -29,6 +30,8 @@ FORGET = "leverage.forget"
 DISCLOSE_DIALOG = "disclose"
 QUESTION = "Give one example of AI leverage in your work this quarter."
 MAX_TEAMS = 40
+EXAMPLES = 3  # shared examples shown per team, one line each
+EXCERPT = 140
 
 
 def card(body: list[Element], actions: list[Element] | None = None) -> Card:
@@ -69,8 +72,10 @@ def prompt_text(message: PromptMessage) -> str:
 
 
 def prompt_card(message: PromptMessage) -> Card:
-    """The quarterly question; reminders carry no disclosure button (nobody is reminded to
-    disclose), exactly as in Slack."""
+    """The quarterly question and its two answers side by side ("Share an example", "Not this
+    quarter"), short enough to stay on one row on a phone; the blameless disclosure sits apart
+    below, since it is not an answer to the question. Reminders carry no disclosure button
+    (nobody is reminded to disclose), exactly as in Slack."""
     data = {"campaign": message.campaign_id}
     if message.reminder:
         intro = [
@@ -85,13 +90,24 @@ def prompt_card(message: PromptMessage) -> Card:
             text("It is **not graded** and nobody is ranked. Your answers show the organisation "
                  "what already works and which obstacles (tools, approvals, rules) to remove."),
         ]  # fmt: skip
+    answers = action_set(
+        execute("Share an example", ANSWER, data, style="positive"),
+        execute("Not this quarter", NOT_THIS_QUARTER, data),
+    )
     footer = f"Open until {message.closes_at:%A %d %B}. Takes about two minutes."
-    actions = [execute("Share an example", ANSWER, data, style="positive")]
+    body = [*intro, answers, text(footer, isSubtle=True, size="Small")]
     if not message.reminder:
-        footer += " The anonymous button is blameless: no name is stored."
-        actions.append(dialog_button("Tell us anonymously about AI use", DISCLOSE_DIALOG, **data))
-    actions.append(execute("Not this quarter", NOT_THIS_QUARTER, data))
-    return card([*intro, text(footer, isSubtle=True, size="Small")], actions)
+        body += [
+            text("Using AI where the official path is missing or slow? Tell us blamelessly: "
+                 "no name is stored.", separator=True, spacing="Medium", size="Small"),
+            action_set(dialog_button("Tell us anonymously", DISCLOSE_DIALOG, **data)),
+        ]  # fmt: skip
+    return card(body)
+
+
+def action_set(*actions: Element) -> Element:
+    """Buttons inside the card's body: where they sit in the reading order."""
+    return {"type": "ActionSet", "actions": list(actions)}
 
 
 def state_line(state: PromptState) -> str:
@@ -128,20 +144,57 @@ def notice_card(message: str, *, title: str | None = None, attention: bool = Fal
 
 
 def team_summary_card(summary: TeamSummary) -> Card:
-    body: list[Element] = [text(f"Team summary: {summary.quarter}", weight="Bolder", size="Large")]
+    """At a glance, per team: its figures as facts, what the minimum group size withholds as
+    one small note, and at most three shared examples, one line each (as Slack's summary)."""
+    body: list[Element] = [
+        text(f"Team summary · {quarter_label(summary.quarter)}", weight="Bolder", size="Large")
+    ]
     if summary.note:
         body.append(text(summary.note))
     for piece in summary.teams[:MAX_TEAMS]:
-        head, _, rest = team_lines(piece).partition("\n")
-        body.append(
-            {"type": "Container", "separator": True,
-             "items": [literal(head, weight="Bolder"), literal(rest)]}
-        )  # fmt: skip
+        body.append({"type": "Container", "separator": True, "spacing": "Medium",
+                     "items": _team_items(piece)})  # fmt: skip
     if len(summary.teams) > MAX_TEAMS:
         body.append(text(f"…and {len(summary.teams) - MAX_TEAMS} more teams."))
     body.append(
         text(f"Figures for groups under {summary.min_group_size} people are withheld. Names "
              "appear only with an example its author chose to share; nobody who did not answer "
-             "is ever named.", isSubtle=True, size="Small")
+             "is ever named.", isSubtle=True, size="Small", spacing="Medium")
     )  # fmt: skip
     return card(body)
+
+
+def _team_items(piece: TeamSlice) -> list[Element]:
+    items: list[Element] = [literal(f"{piece.name} ({piece.size} people)", weight="Bolder")]
+    if piece.withheld:
+        return [*items, literal(piece.withheld)]
+    if piece.signals is None:
+        return [*items, text("No data for this quarter.", isSubtle=True)]
+    lines = signal_lines(piece.signals)
+    facts = [line.split(": ", 1) for line in lines if ": " in line and not line.startswith("(")]
+    notes = [line.strip("()") for line in lines if line.startswith("(")]
+    items.append({"type": "FactSet", "spacing": "Small",
+                  "facts": [{"title": t, "value": v} for t, v in facts]})  # fmt: skip
+    if notes:
+        items.append(text("; ".join(notes).capitalize() + ".", isSubtle=True, size="Small",
+                          spacing="Small"))  # fmt: skip
+    shown = piece.examples[:EXAMPLES]
+    if shown:
+        items.append(text("Shared with consent", weight="Bolder", size="Small"))
+    for example in shown:
+        kind = WORK_KINDS.get(example["work_kind"] or "", "Other")
+        excerpt = _excerpt(str(example["example"]))
+        items.append({"type": "RichTextBlock", "spacing": "Small", "inlines": [
+            {"type": "TextRun", "text": f"{example['name']} ({kind}): ", "weight": "Bolder"},
+            {"type": "TextRun", "text": excerpt},
+        ]})  # fmt: skip
+    if len(piece.examples) > EXAMPLES:
+        more = len(piece.examples) - EXAMPLES
+        items.append(text(f"…and {more} more shared {'example' if more == 1 else 'examples'}.",
+                          isSubtle=True, size="Small", spacing="Small"))  # fmt: skip
+    return items
+
+
+def _excerpt(words: str) -> str:
+    flat = " ".join(words.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"

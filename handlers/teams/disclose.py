@@ -17,7 +17,14 @@ from typing import Any
 from bot.core import disclosures
 from bot.core.disclosures import EASY_MAX, TOOL_MAX, InvalidDisclosure, RawDisclosure
 from bot.core.services import Services
-from bot.core.vocabulary import COVERT_REASONS, DATA_CLASSES, FREQUENCY, TOOL_KINDS, WORK_KINDS
+from bot.core.vocabulary import (
+    COVERT_REASONS,
+    DATA_CLASSES,
+    FREQUENCY,
+    REASON_EXTRAS,
+    TOOL_KINDS,
+    WORK_KINDS,
+)
 from handlers.blocks.disclosure_form import INTRO, PRIVACY_NOTE
 from handlers.commands.disclose import NOT_FOUND
 from handlers.teams.cards import DISCLOSE_DIALOG, Card, Element, card, dialog_button, literal, text
@@ -55,10 +62,11 @@ def form_card(
         choice_input("tool_kind", "What kind of tool is it?", TOOL_KINDS, v.get("tool_kind")),
         choice_input("work_kind", "What kind of work was it for?", WORK_KINDS, v.get("work_kind")),
         choice_input("frequency", "How often?", FREQUENCY, v.get("frequency"), expanded=True),
-        choice_input("data_class", "What kind of data went into it?", DATA_CLASSES,
-                     v.get("data_class"), expanded=True),
-        choice_input("reasons", "Why not in the open? (tick any)", COVERT_REASONS,
-                     v.get("reasons"), expanded=True, multi=True),
+        choice_input("data_class", "What kind of data went into it? (optional)", DATA_CLASSES,
+                     v.get("data_class"), expanded=True, required=False),
+        choice_input("reasons", "Why not in the open? Tick any that fit (optional)",
+                     {**COVERT_REASONS, **REASON_EXTRAS}, v.get("reasons"), expanded=True,
+                     multi=True, required=False),
         text_input("make_it_easy", "What would make it easy to do this in the open? (optional)",
                    EASY_MAX, v.get("make_it_easy"), multiline=True, required=False),
         toggle("contact", "You may contact me about this", str(v.get("contact")) == TRUE),
@@ -66,8 +74,12 @@ def form_card(
              isSubtle=True, size="Small", spacing="None"),
     ]  # fmt: skip
     head = [text("Please check the highlighted fields.", color="Attention")] if errors else []
-    body = [*head, text(markdown(INTRO)), *with_errors(fields, errors or {}),
-            text(markdown(PRIVACY_NOTE.format(k=k)), isSubtle=True, size="Small")]  # fmt: skip
+    note = [
+        text(markdown(line), isSubtle=True, size="Small", spacing="None")
+        for line in PRIVACY_NOTE.format(k=k).splitlines()
+    ]  # one line each, as in Slack
+    note[0]["spacing"] = "Medium"
+    body = [*head, text(markdown(INTRO)), *with_errors(fields, errors or {}), *note]  # fmt: skip
     send = {"type": "Action.Submit", "title": "Send anonymously", "style": "positive",
             "data": {"dialog": SAVE, "nonce": nonce, "campaign": campaign_id or ""}}  # fmt: skip
     return card(body, [send])
@@ -88,20 +100,21 @@ def _str(value: Any) -> str | None:
 
 
 def confirmation_card(code: str, *, duplicate: bool, contact: bool) -> Card:
+    """One thank-you and the code once, large and alone so it is easy to copy (as in Slack)."""
     if duplicate:
-        first = "**We already have this one**: it was stored once. Here is its code again."
+        first = "**We already had this one**; it was stored once. Its claim code:"
     elif contact:
-        first = "**Thank you.** You said we may contact you, so an admin may follow up with you."
+        first = ("**Thank you.** You said we may contact you, so an admin may follow up. "
+                 "Your claim code:")  # fmt: skip
     else:
-        first = "**Thank you.** It is stored without your name, and nobody will chase you."
+        first = "**Thank you.** It is stored without your name. Your claim code:"
     return card([
         text(first),
-        text("Your claim code:"),
         text(code, weight="Bolder", size="Large", fontType="Monospace"),
-        text("Keep it somewhere private; we will not show it again and cannot look it up for "
-             "you. Later, **disclose** → *Check a claim code* shows any answer from the admins "
-             "and the quarter's \u201cyou said, we did\u201d note. We do not know who holds a "
-             "code. Closing this dialog leaves nothing in our chat."),
+        text("Keep it somewhere private: we will not show it again and cannot look it up for "
+             "you. Later, **disclose** → *Check a claim code* shows any reply from the admins. "
+             "We do not know who holds a code, and closing this dialog leaves nothing in our "
+             "chat.", isSubtle=True, size="Small"),
     ])  # fmt: skip
 
 

@@ -48,8 +48,10 @@ def choice_input(
     element: Element = {
         "type": "Input.ChoiceSet", "id": name, "label": label, "choices": choices(options),
         "style": "expanded" if expanded else "compact", "isMultiSelect": multi,
-        "isRequired": required,
+        "isRequired": required, "wrap": True,  # long options wrap instead of "…" on a phone
     }  # fmt: skip
+    if not expanded:
+        element["placeholder"] = "Choose one"
     if required:
         element["errorMessage"] = "Please choose one of the options."
     if value:
@@ -59,7 +61,7 @@ def choice_input(
 
 def toggle(name: str, title: str, on: bool) -> Element:
     return {"type": "Input.Toggle", "id": name, "title": title, "valueOn": TRUE,
-            "valueOff": "false", "value": TRUE if on else "false"}  # fmt: skip
+            "valueOff": "false", "value": TRUE if on else "false", "wrap": True}  # fmt: skip
 
 
 def with_errors(fields: list[Element], errors: Mapping[str, str]) -> list[Element]:

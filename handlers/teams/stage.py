@@ -33,7 +33,7 @@ def _progress(report: StageReport) -> list[Element]:
     met = sum(1 for e in checks if e["met"] is True)
     lines = [text(f"Towards stage {report.stage + 1}: {met} of {len(checks)} checks met",
                   weight="Bolder")]  # fmt: skip
-    return lines + [literal(_check(e)) for e in checks]
+    return lines + [{**literal(_check(e)), "spacing": "Small"} for e in checks]
 
 
 def _constraint(report: StageReport) -> list[Element]:
