@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.core import campaigns
+from bot.core import campaigns, gates
 from bot.core.delivery import run_due_deliveries
 from bot.core.ports import PromptMessage
 from bot.core.services import Services
@@ -67,6 +67,7 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
     teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services, tmp_path: Path
 ) -> None:
     shots = Gallery(tmp_path)
+    await gates.set_gate(teams_services, "legal", "ULEGAL", by="test")  # reviewed in Slack
     boss = await _member(teams_services, teams, connector, "Grace", team="Leads")
     shots.card("welcome", last_card(connector, boss))
     team = [await _member(teams_services, teams, connector, name,
@@ -102,7 +103,17 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
     await teams.action(alan, cards.SAVE_ANSWER, {"campaign": QUARTER, **ANSWER},
                        on=form_message.id)  # fmt: skip
     [shown] = [p for p in connector.chat_of(alan) if p.id == alan_prompt.id]
-    assert titles(shots.card("prompt-answered", shown.cards[0])) == ["Edit"]
+    answered = shots.card("prompt-answered", shown.cards[0])
+    assert titles(answered) == ["Edit", "Make this a team use case"]
+    _s, body = await teams.action(alan, cards.PROPOSE_FROM_ANSWER, {"campaign": QUARTER},
+                                  on=alan_prompt.id)  # fmt: skip
+    proposal = shots.card("usecase-propose", body["value"])
+    typed = {e["id"]: e.get("value") for e in proposal["body"] if e.get("id")}
+    _s, body = await teams.action(alan, cards.PROPOSE, {**typed, "data_class": "internal",
+                                  "expected_outcome": "Triage in twenty minutes",
+                                  "measurement": "Minutes of the Monday triage"},
+                                  on=alan_prompt.id)  # fmt: skip
+    assert "Proposed" in card_text(shots.card("usecase-proposed", body["value"]))
     for other in team[2:5]:
         await teams.action(other, cards.SAVE_ANSWER, {"campaign": QUARTER, **ANSWER})
     frances = team[5]
@@ -134,4 +145,4 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
     await teams.message(ada, "help")
     shots.card("help", last_card(connector, ada))
     assert connector.refused == []
-    assert len(shots.capture.items) == 17
+    assert len(shots.capture.items) == 19

@@ -58,8 +58,9 @@ async def test_teams_prompt_shows_the_answer_given_in_another_card(
     [update] = connector.updates_to(user)  # the connector's update-activity call
     assert update.id == prompt.id
     now = shown(connector, user, prompt)
-    assert "Shared for" in card_text(now) and titles(now) == ["Edit"]
-    [edit_button] = actions_of(now)
+    assert "Shared for" in card_text(now)
+    assert titles(now) == ["Edit", "Make this a team use case"]
+    edit_button = actions_of(now)[0]
     _status, body = await teams.action(user, cards.ANSWER, edit_button["data"], on=prompt.id)
     edit = {e["id"]: e.get("value") for e in body["value"]["body"] if e.get("id")}
     assert edit["example"] == STEP_ONE["example"]  # "Edit" opens the saved example

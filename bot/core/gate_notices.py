@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.delivery import default_worker_id
 from bot.core.ports import DeliveryFailed, GateMessage, Recipient, Sent
+from bot.core.routing import platform_of_user
 from storage.models import GateNotice
 from storage.queries import usecases as q
 
@@ -89,7 +90,8 @@ async def _send_one(services: Any, notice: GateNotice, worker: str, report: Noti
             error="decided before it was sent",
         )
         return
-    recipient = Recipient(0, notice.recipient, notice.recipient)
+    platform = platform_of_user(notice.recipient)  # a Teams proposer hears it in Teams
+    recipient = Recipient(0, notice.recipient, notice.recipient, platform=platform)
     key = message_key(notice)
     try:
         if notice.attempts > 1:

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit
 from bot.core.gates import GateConfig, split_ids
+from bot.core.routing import TEAMS, platform_of_user
 from storage.models import GateReview, UseCase
 from storage.queries import usecases as q
 
@@ -30,6 +31,13 @@ OPEN_STATES = ("pending", "escalated")
 CLOCK = "clock"
 CHAT_USER = re.compile(r"^[UW][A-Z0-9]{1,31}$")
 REASON_MAX = 1000
+
+
+def is_chat_user(user: str | None) -> bool:
+    """A person a notice can reach: a Slack user id, or a Teams user's Entra ID object id."""
+    return bool(CHAT_USER.match(user or "")) or platform_of_user(user or "") == TEAMS
+
+
 # Who hears about what (each row of the outbox is one person and one of these).
 NOTICE_KINDS = {
     "request": "a reviewer is asked to decide",
@@ -121,7 +129,7 @@ async def notify(
 ) -> None:
     scope = f"r{review_id}" if review_id is not None else f"u{use_case_id}"
     for user in dict.fromkeys(recipients):
-        if not CHAT_USER.match(user or ""):  # a group nobody could expand, an operator login
+        if not is_chat_user(user):  # a group nobody could expand, an operator login
             continue
         await q.add_notice(
             session,

@@ -8,11 +8,12 @@ reachable. `PlatformRouter` is the `Messenger` the outbox sees when several are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.core.ports import Messenger, OutgoingMessage, Recipient, Sent
+from bot.core.ports import DeliveryFailed, Messenger, OutgoingMessage, Recipient, Sent
 from storage.queries.campaigns import Claimed
 
 SLACK = "slack"
@@ -20,6 +21,15 @@ TEAMS = "teams"
 PLATFORMS = (SLACK, TEAMS)
 # The `Sent.channel_id` the Teams messenger records (Slack's are channel ids such as `D0…`).
 TEAMS_CHANNEL = "msteams"
+
+
+# A Teams user's id in the core is their Entra ID object id, a GUID; a Slack id never is one.
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def platform_of_user(chat_user_id: str) -> str:
+    """The platform a chat user id belongs to (a proposer or reviewer stored by the registry)."""
+    return TEAMS if _GUID.match(chat_user_id or "") else SLACK
 
 
 def platform_of_sent(channel_id: str) -> str:
@@ -70,7 +80,10 @@ class PlatformRouter:
         self.platforms = tuple(p for p in PLATFORMS if p in self.messengers)
 
     async def send(self, recipient: Recipient, message: OutgoingMessage, key: str) -> Sent:
-        return await self.messengers[recipient.platform].send(recipient, message, key)
+        messenger = self.messengers.get(recipient.platform)
+        if messenger is None:  # e.g. a Teams proposer after Teams was switched off
+            raise DeliveryFailed(f"{recipient.platform}_not_configured", permanent=True)
+        return await messenger.send(recipient, message, key)
 
     async def find_sent(self, recipient: Recipient, key: str, since: datetime) -> Sent | None:
         """Look on every platform the person is reachable on: an earlier attempt may have

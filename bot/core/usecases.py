@@ -274,7 +274,7 @@ async def propose(
                 expected_outcome=proposal.expected_outcome,
                 measurement=proposal.measurement,
                 state="proposed",
-                proposer=user_id[:32],
+                proposer=user_id[:64],
                 source_answer_id=proposal.source_answer_id,
                 created_at=now,
                 updated_at=now,
@@ -515,7 +515,7 @@ async def record_outcome(
                 "quarter": label,
                 "summary": summary,
                 "metric": metric,
-                "recorded_by": user_id[:32],
+                "recorded_by": user_id[:64],
                 "recorded_at": now,
             },
         )

@@ -35,6 +35,7 @@ from bot.core.answers import PromptState
 from bot.core.delivery import message_key
 from bot.core.ports import (
     DeliveryFailed,
+    GateMessage,
     OutgoingMessage,
     PromptMessage,
     Recipient,
@@ -51,6 +52,7 @@ from handlers.teams.cards import (
     state_line,
     team_summary_card,
 )
+from handlers.teams.usecases import render_gate_notice
 from storage.models import TeamsConversation
 from storage.queries import org as oq
 from storage.queries import teams as tq
@@ -210,6 +212,9 @@ class TeamsMessenger:
         )
 
     async def _render(self, message: OutgoingMessage) -> Activity:
+        if isinstance(message, GateMessage):  # a Teams proposer hears from the gates here
+            content, summary_text = await render_gate_notice(self.services, message)
+            return card_activity(content, summary_text)
         if isinstance(message, SummaryMessage):
             summary = await build_team_summary(
                 self.services, message.manager_person_id, message.campaign_id

@@ -30,12 +30,15 @@ from bot.core.answers import CampaignUnavailable, NotInDirectory, PromptState
 from bot.core.routing import TEAMS, PlatformRouter
 from bot.core.services import Services
 from bot.slack.errors import DATABASE_DOWN, SOMETHING_FAILED, is_database_error
-from handlers.teams import commands, disclose, forms, stage
+from handlers.teams import commands, disclose, forms, stage, usecases
 from handlers.teams.cards import (
     ANSWER,
     CARD_TYPE,
     FORGET,
     NOT_THIS_QUARTER,
+    PROPOSE,
+    PROPOSE_FROM_ANSWER,
+    REVISE,
     SAVE_ANSWER,
     SAVE_DETAILS,
     Card,
@@ -86,6 +89,9 @@ class LeverageAgent(ActivityHandler):
             NOT_THIS_QUARTER: self.not_this_quarter,
             FORGET: self.forget,
             stage.CHART: self.send_chart,
+            PROPOSE: self.propose,
+            PROPOSE_FROM_ANSWER: self.propose_from_answer,
+            REVISE: self.revise,
         }
 
     # --- installs and conversation references -------------------------------------------
@@ -265,8 +271,8 @@ class LeverageAgent(ActivityHandler):
             state = await answers.prompt_state(self.services, user, campaign_id)
         except (NotInDirectory, CampaignUnavailable):
             return None
-        if not (state.answered or not state.is_open):
-            return None
+        if state.is_open and not state.answered:
+            return None  # nothing to show yet: the buttons are still what the person needs
         router = self.services.messenger
         if isinstance(router, PlatformRouter):
             teams: Any = router.messengers.get(TEAMS)
@@ -277,6 +283,21 @@ class LeverageAgent(ActivityHandler):
 
     async def forget(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         return await commands.forget(self.services, user)
+
+    async def propose(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        return await usecases.submit(self.services, user, data)
+
+    async def propose_from_answer(
+        self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]
+    ) -> Card:
+        """ "Make this a team use case" under an example: the form, pre-filled from it."""
+        return await usecases.propose_form(self.services, user, campaign(data))
+
+    async def revise(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        use_case = data.get("u")
+        if not isinstance(use_case, int):
+            return notice_card("That proposal was not found.", attention=True)
+        return await usecases.revise_form(self.services, user, use_case)
 
     async def send_chart(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         """The chart goes out as an image message; the stage card stays as it was."""

@@ -26,6 +26,9 @@ SAVE_ANSWER = "leverage.answer.save"
 SAVE_DETAILS = "leverage.answer.details"
 NOT_THIS_QUARTER = "leverage.not_this_quarter"
 FORGET = "leverage.forget"
+PROPOSE = "leverage.usecase.propose"
+PROPOSE_FROM_ANSWER = "leverage.usecase.from_answer"
+REVISE = "leverage.usecase.revise"
 # The disclosure opens in a dialog (`task/fetch`), named by this value of the button's data.
 DISCLOSE_DIALOG = "disclose"
 QUESTION = "Give one example of AI leverage in your work this quarter."
@@ -134,6 +137,9 @@ def state_card(state: PromptState) -> Card:
     if state.is_open and state.answered:
         title = "Edit" if state.has_example else "Add an example"
         actions.append(execute(title, ANSWER, {"campaign": state.campaign_id}))
+    if state.has_example:  # the registry's door: an example a team could adopt
+        actions.append(execute("Make this a team use case", PROPOSE_FROM_ANSWER,
+                               {"campaign": state.campaign_id}))  # fmt: skip
     return card(body, actions)
 
 

@@ -11,7 +11,7 @@ from bot.core import answers
 from bot.core.answers import CampaignUnavailable, NotInDirectory
 from bot.core.services import Services
 from bot.core.team_summary import build_team_summary, latest_quarter, viewer
-from handlers.teams import disclose, forms, stage
+from handlers.teams import disclose, forms, stage, usecases
 from handlers.teams.cards import FORGET, Card, card, execute, notice_card, team_summary_card, text
 
 COMMANDS = {
@@ -19,6 +19,7 @@ COMMANDS = {
     "stage": "The organisation's AI maturity stage, its evidence and next step",
     "team": "Your team's summary (managers)",
     "disclose": "Tell us anonymously about AI use (no name is stored)",
+    "propose": "Propose a team use case (review gates with a deadline)",
     "help": "What I can do",
 }
 NOT_IN_DIRECTORY = (
@@ -104,13 +105,17 @@ async def start_disclosure(services: Services, user: str, words: list[str]) -> R
     return disclose.start_card()
 
 
+async def propose(services: Services, user: str, words: list[str]) -> Reply:
+    return await usecases.propose_form(services, user)
+
+
 async def show_help(services: Services, user: str, words: list[str]) -> Reply:
     return help_card()
 
 
 HANDLERS: dict[str, Command] = {
     "leverage": leverage, "stage": show_stage, "team": team, "disclose": start_disclosure,
-    "help": show_help,
+    "help": show_help, "propose": propose,
 }  # fmt: skip
 
 

@@ -53,7 +53,7 @@ class UseCase(SQLModel, table=True):
     measurement: str = Field(default="", max_length=1000)
     # proposed | in_review | pilot | production | retired (tool requests: approved | rejected)
     state: str = Field(default="proposed", max_length=16)
-    proposer: str = Field(max_length=32)
+    proposer: str = Field(max_length=64)  # a chat user id: Slack, or a Teams aad_object_id
     source_answer_id: int | None = Field(default=None)  # not a foreign key: answers can be erased
     process_url: str | None = Field(default=None, max_length=500)
     retired_reason: str | None = Field(default=None, max_length=1000)
@@ -70,7 +70,7 @@ class UseCaseOwner(SQLModel, table=True):
     """Who owns a use case; rows are deactivated, not deleted, so rotation stays visible."""
 
     use_case_id: int = Field(foreign_key="usecase.id", primary_key=True)
-    user_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=64)  # Slack or Teams id
     active: bool = Field(default=True)
     added_at: datetime = Field(default_factory=utcnow, sa_column=_at())
     removed_at: datetime | None = Field(default=None, sa_column=_at(True))
@@ -83,7 +83,7 @@ class UseCaseOutcome(SQLModel, table=True):
     quarter: str = Field(primary_key=True, max_length=16)
     summary: str = Field(max_length=1000)
     metric: str | None = Field(default=None, max_length=300)
-    recorded_by: str = Field(max_length=32)
+    recorded_by: str = Field(max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=_at())
 
 
@@ -123,7 +123,7 @@ class GateNotice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=160)
-    recipient: str = Field(max_length=32)
+    recipient: str = Field(max_length=64)  # Slack user id, or a Teams aad_object_id
     kind: str = Field(max_length=24)  # request | reminder | auto_approved | escalated | decision…
     use_case_id: int = Field(foreign_key="usecase.id", index=True)
     review_id: int | None = Field(default=None, foreign_key="gatereview.id")

@@ -192,13 +192,14 @@ async def inactive_people(session: AsyncSession, slack_ids: list[str]) -> set[st
     return {str(u) for u in await _all(session, stmt)}
 
 
-async def team_of(session: AsyncSession, slack_id: str) -> str | None:
+async def team_of(session: AsyncSession, chat_user_id: str) -> str | None:
+    """The team of the person behind a Slack user id or a Teams `aad_object_id`."""
     from storage.models import Team
 
     stmt = (
         select(Team.name)  # type: ignore[call-overload]
         .join(Person, P.team_id == Team.id)
-        .where(P.slack_user_id == slack_id)
+        .where(or_(P.slack_user_id == chat_user_id, P.aad_object_id == chat_user_id))
     )
     return (await session.exec(stmt)).scalars().first()  # type: ignore[attr-defined,no-any-return]
 
