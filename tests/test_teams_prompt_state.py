@@ -97,6 +97,23 @@ async def test_a_click_on_a_closed_question_shows_it_closed(
     assert connector.refused == []
 
 
+async def test_a_prompt_sent_after_the_answer_shows_the_answer_not_buttons(
+    teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services
+) -> None:
+    user = connector.add_user("Ada", "ada@example.com")
+    await add_person(teams_services, "Ada", "ada@example.com", aad_object_id=user.aad_object_id)
+    await teams.install(user)
+    await campaigns.start_campaign(teams_services, QUARTER, now=True)
+    await teams.message(user, "leverage")  # answered from the command, before the outbox ran
+    await teams.action(user, cards.SAVE_ANSWER, {"campaign": QUARTER, **STEP_ONE},
+                       on=connector.messages_to(user)[-1].id)  # fmt: skip
+    assert (await run_due_deliveries(teams_services)).sent == 1
+    prompt = connector.messages_to(user)[-1].cards[0]
+    assert "Shared for" in card_text(prompt)
+    assert titles(prompt) == ["Edit", "Make this a team use case"]
+    assert connector.refused == []
+
+
 async def _on_both(services: Services, teams: TeamsSender, connector: BotConnectorDouble,
                    slack: SlackDouble) -> TeamsUser:  # fmt: skip
     """Bo, on Slack and Teams (matched by e-mail when installing the app)."""

@@ -221,4 +221,8 @@ class TeamsMessenger:
             )
             return card_activity(team_summary_card(summary), summary.text)
         assert isinstance(message, PromptMessage)
+        if message.answered:  # answered before it went out (`leverage`): where they stand
+            state = PromptState(message.campaign_id, message.closes_at, True, True,
+                                message.has_example, [])  # fmt: skip
+            return card_activity(state_card(state), state_line(state))
         return card_activity(prompt_card(message), prompt_text(message))
