@@ -81,7 +81,9 @@ async def test_a_teams_user_proposes_from_an_example_and_hears_the_clock_in_team
     assert case["proposer"] == ada.aad_object_id and case["owners"] == [ada.aad_object_id]
     assert case["source_answer_id"] is not None and case["state"] == "in_review"
     await gate_notices.send_due(teams_services)
-    assert any("Review requested" in m["text"] for m in slack.messages_to("ULEGAL"))
+    [request] = [m for m in slack.messages_to("ULEGAL") if "Review requested" in m["text"]]
+    assert "Ada (Teams)" in str(request["blocks"])  # a name, not a Slack mention of a GUID
+    assert ada.aad_object_id not in str(request["blocks"])
     before = len(connector.messages_to(ada))
     due = max(datetime.fromisoformat(g["due_at"]) for g in case["gates"])
     teams_services.clock = lambda: due  # the SLA has passed

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import audit, quarters, review
 from bot.core.gates import GateConfig, list_gates, parse_chat_id
+from bot.core.routing import TEAMS, platform_of_user
 from bot.core.tool_names import tool_key
 from bot.core.vocabulary import DATA_CLASSES, WORK_KINDS
 from storage.models import UseCase
@@ -162,12 +163,18 @@ async def _describe_many(session: AsyncSession, rows: list[UseCase]) -> list[dic
     reviews = await q.reviews_for(session, ids)
     owners = await q.owners(session, ids)
     outcomes = await q.outcomes(session, ids)
-    return [
+    out = [
         describe(
             r, reviews.get(r.id or 0, []), owners.get(r.id or 0, []), outcomes.get(r.id or 0, [])
         )
         for r in rows
     ]
+    # Teams users have no Slack mention: Slack's views name them from the directory.
+    people = {u for d in out for u in (d["proposer"], *d["owners"]) if platform_of_user(u) == TEAMS}
+    names = await q.names_by_aad(session, sorted(people))
+    for d in out:
+        d["teams_names"] = {u: names[u] for u in (d["proposer"], *d["owners"]) if u in names}
+    return out
 
 
 async def list_use_cases(

@@ -242,11 +242,17 @@ def submitted_view(case: dict[str, Any]) -> View:
 # --- reviewers' DMs and the proposer's notices -------------------------------------------
 
 
+def _who(case: dict[str, Any], user_id: str) -> str:
+    """A Slack mention, or a Teams user's name from the directory (they have no Slack id)."""
+    name = (case.get("teams_names") or {}).get(user_id)
+    return f"{escape(name)} (Teams)" if name else f"<@{user_id}>"
+
+
 def _proposal_fields(case: dict[str, Any]) -> list[Block]:
     tool = escape(case["tool"]) + (" _(not in the catalog)_" if case["new_tool"] else "")
     fields = [
         _md(f"*Team*\n{escape(case['team'])}"),
-        _md(f"*Proposed by*\n<@{case['proposer']}>"),
+        _md(f"*Proposed by*\n{_who(case, case['proposer'])}"),
         _md(f"*Tool*\n{tool}"),
         _md(f"*Data*\n{DATA_CLASSES.get(case['data_class'], case['data_class'])}"),
     ]
@@ -444,7 +450,7 @@ def card_blocks(case: dict[str, Any], *, can_manage: bool) -> list[Block]:
     state = STATE_LABELS.get(case["state"], case["state"])
     lines = [f"*#{case['id']} {escape(case['name'])}* · {state}", f"Gates: {_gates_line(case)}"]
     if case["owners"]:
-        lines.append("Owners: " + ", ".join(f"<@{o}>" for o in case["owners"]))
+        lines.append("Owners: " + ", ".join(_who(case, o) for o in case["owners"]))
     if case["process_url"]:
         lines.append(f"Documented process: <{case['process_url']}|link>")
     if case["survived_rotation"]:

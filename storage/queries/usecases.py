@@ -121,6 +121,14 @@ async def list_use_cases(
     return await _all(session, stmt)
 
 
+async def names_by_aad(session: AsyncSession, aad_object_ids: list[str]) -> dict[str, str]:
+    """{aad_object_id: name} of the directory's Teams users among these ids."""
+    if not aad_object_ids:
+        return {}
+    stmt = select(P.aad_object_id, P.name).where(P.aad_object_id.in_(aad_object_ids))
+    return {str(a): str(n) for a, n in (await session.exec(stmt)).all()}  # type: ignore[call-overload]
+
+
 async def owners(session: AsyncSession, use_case_ids: list[int]) -> dict[int, list[str]]:
     if not use_case_ids:
         return {}
