@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core import disclosures
 from bot.core.disclosures import EASY_MAX, TOOL_MAX, InvalidDisclosure, RawDisclosure
+from bot.core.quarters import quarter_label
 from bot.core.services import Services
 from bot.core.vocabulary import (
     COVERT_REASONS,
@@ -127,14 +128,15 @@ def check_card(error: str | None = None) -> Card:
 
 
 def answer_card(answer: disclosures.ClaimAnswer) -> Card:
-    body: list[Element] = [text(f"Your disclosure ({answer.quarter})", weight="Bolder")]
+    quarter = quarter_label(answer.quarter)
+    body: list[Element] = [text(f"Your disclosure ({quarter})", weight="Bolder")]
     if answer.replies:
         body.append(text("Answers from the admins:"))
         body += [literal(reply) for reply in answer.replies]
     else:
         body.append(text("No reply yet. Thank you for your patience; please check again later."))
     if answer.note:
-        body += [text(f"You said, we did ({answer.quarter}):", weight="Bolder"),
+        body += [text(f"You said, we did ({quarter}):", weight="Bolder"),
                  literal(answer.note)]  # fmt: skip
     return card(body)
 
@@ -145,7 +147,7 @@ def start_card(campaign_id: str | None = None) -> Card:
         [text("Tell us, blamelessly", weight="Bolder", size="Medium"),
          text("The form opens in a dialog: nothing you write there, and not even whether you "
               "sent it, stays in this chat.")],
-        [dialog_button("Open the anonymous form", OPEN_FORM, campaign=campaign_id or ""),
+        [dialog_button("Open the form", OPEN_FORM, campaign=campaign_id or ""),
          dialog_button("Check a claim code", OPEN_CHECK)],
     )  # fmt: skip
 
