@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.core import campaigns, gates
+from bot.core import campaigns, gate_notices, gates, review, usecases
 from bot.core.delivery import run_due_deliveries
 from bot.core.ports import PromptMessage
 from bot.core.services import Services
@@ -67,6 +67,8 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
     teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services, tmp_path: Path
 ) -> None:
     shots = Gallery(tmp_path)
+    await add_person(teams_services, "Lee Gal", "legal@example.com", team="Legal",
+                     slack_user_id="ULEGAL")  # fmt: skip
     await gates.set_gate(teams_services, "legal", "ULEGAL", by="test")  # reviewed in Slack
     boss = await _member(teams_services, teams, connector, "Grace", team="Leads")
     shots.card("welcome", last_card(connector, boss))
@@ -114,6 +116,12 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
                                   "measurement": "Minutes of the Monday triage"},
                                   on=alan_prompt.id)  # fmt: skip
     assert "Proposed" in card_text(shots.card("usecase-proposed", body["value"]))
+    [case] = await usecases.list_use_cases(teams_services)
+    await review.decide(teams_services, case["gates"][0]["review_id"], "ULEGAL", "changes",
+                        "Say which ticket fields go into the tool.")  # fmt: skip
+    await gate_notices.send_due(teams_services)
+    asked = shots.card("usecase-changes-asked", last_card(connector, alan))
+    assert titles(asked) == ["Revise proposal"]
     for other in team[2:5]:
         await teams.action(other, cards.SAVE_ANSWER, {"campaign": QUARTER, **ANSWER})
     frances = team[5]
@@ -135,7 +143,7 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
 
     # The stage, its chart, the manager's summary, help.
     await teams.message(ada, "stage")
-    assert "6 of 7 answered" in card_text(shots.card("stage", last_card(connector, ada)))
+    assert "6 of 8 answered" in card_text(shots.card("stage", last_card(connector, ada)))
     _s, _body = await teams.action(ada, stage.CHART, {})
     [image] = connector.messages_to(ada)[-1].activity["attachments"]
     shots.image("stage-chart", image["contentUrl"])
@@ -145,4 +153,4 @@ async def test_every_teams_card_of_a_quarter_is_valid_and_kept_for_the_eye(
     await teams.message(ada, "help")
     shots.card("help", last_card(connector, ada))
     assert connector.refused == []
-    assert len(shots.capture.items) == 19
+    assert len(shots.capture.items) == 20

@@ -106,7 +106,7 @@ async def test_asked_for_changes_the_teams_proposer_revises_in_teams(
                         "Say which ticket fields go into the tool.")  # fmt: skip
     await gate_notices.send_due(teams_services)
     notice = last_card(connector, ada)
-    assert "asked for changes" in card_text(notice)
+    assert "Lee Gal asked for changes" in card_text(notice)  # the reviewer, by name
     assert "Say which ticket fields go into the tool." in card_text(notice)
     [revise] = actions_of(notice)
     status, body = await teams.action(ada, revise["verb"], revise["data"])

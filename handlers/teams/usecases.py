@@ -32,6 +32,7 @@ from handlers.teams.cards import (
     text,
 )
 from handlers.teams.forms import choice_input, text_input, with_errors
+from storage.queries.org import person_by_chat_id
 
 FIELDS = ("name", "team", "tool", "new_tool", "data_class", "description", "expected_outcome",
           "measurement")  # fmt: skip
@@ -152,8 +153,8 @@ async def submit(services: Services, user: str, data: dict[str, Any]) -> Card:
     return submitted_card(case)
 
 
-def gate_notice_card(kind: str, case: dict[str, Any] | None, review: dict[str, Any] | None
-                     ) -> tuple[Card, str]:  # fmt: skip
+def gate_notice_card(kind: str, case: dict[str, Any] | None, review: dict[str, Any] | None,
+                     reviewer: str | None = None) -> tuple[Card, str]:  # fmt: skip
     """(card, summary) of a gate notice to a Teams proposer: the same news as Slack's."""
     if case is None:
         return notice_card("A use case was removed."), "A use case was removed."
@@ -168,7 +169,7 @@ def gate_notice_card(kind: str, case: dict[str, Any] | None, review: dict[str, A
     elif kind == "decision" and review:
         verb = {"approved": "approved", "changes_requested": "asked for changes to",
                 "rejected": "rejected"}.get(review["state"], review["state"])  # fmt: skip
-        line = f"A reviewer {verb} it at the **{gate}** gate."
+        line = f"{reviewer or 'A reviewer'} {verb} it at the **{gate}** gate."
     elif kind == "pilot":
         line = ("Every gate passed: it is now a **pilot**. Once it runs in a documented process "
                 "with at least two owners, it can move to production.")  # fmt: skip
@@ -178,7 +179,8 @@ def gate_notice_card(kind: str, case: dict[str, Any] | None, review: dict[str, A
         line = f"Now: {STATE_LABELS.get(case['state'], case['state'])}."
     body: list[Element] = [literal(f"{name} (#{case['id']})", weight="Bolder"), text(line)]
     if kind == "decision" and review and review.get("reason"):
-        body += [text("Their reason:", size="Small", isSubtle=True), literal(review["reason"])]
+        body += [text("Their reason:", size="Small", isSubtle=True),
+                 {**literal(review["reason"]), "spacing": "Small"}]  # fmt: skip
     asked = kind == "decision" and review is not None and review["state"] == "changes_requested"
     actions = [execute("Revise proposal", REVISE, {"u": case["id"]})] if asked else []
     return card(body, actions), f"{name}: {line.replace('**', '')}"[:200]
@@ -190,4 +192,9 @@ async def render_gate_notice(services: Services, message: Any) -> tuple[Card, st
     found = None
     if case is not None:
         found = next((r for r in case["reviews"] if r["review_id"] == message.review_id), None)
-    return gate_notice_card(message.kind, case, found)
+    reviewer = None
+    if found and found.get("decided_by"):
+        async with services.db.session() as session:
+            person = await person_by_chat_id(session, str(found["decided_by"]))
+        reviewer = person.name if person else None
+    return gate_notice_card(message.kind, case, found, reviewer)
