@@ -95,7 +95,8 @@ def next_checks(report: StageReport) -> list[dict[str, Any]]:
 
 
 def progress(report: StageReport) -> str:
-    """'*Towards stage 5: 6 of 7 checks met*' and the checks, unmet first."""
+    """'*Towards stage 5: 6 of 7 checks met*', each check not met, then one line for the met
+    ones (they are listed in the evidence): the first screen stays one phone screen."""
     if report.stage >= STAGES:
         return f"*Every check of stage {STAGES} holds.*"
     checks = next_checks(report)
@@ -103,7 +104,11 @@ def progress(report: StageReport) -> str:
     lines = [f"*Towards stage {report.stage + 1}: {met} of {len(checks)} checks met*"]
     warnings = [e for e in report.evidence if e.get("stage") is None and e["met"] is False]
     lines += [f":warning: {escape(e['text'])}" for e in warnings]
-    return "\n".join(lines + [check_line(e) for e in checks])
+    lines += [check_line(e) for e in checks if e["met"] is not True]
+    if met:
+        lines.append(f"{MARK[True]} {'The other' if met < len(checks) else 'All'} {met} are met "
+                     "(see All evidence and trend)")  # fmt: skip
+    return "\n".join(lines)
 
 
 def constraint_text(report: StageReport) -> str:
@@ -163,7 +168,6 @@ def stage_blocks(report: StageReport, *, admin: bool = False) -> list[Block]:
     if admin and record:
         blocks.append(_context(f"Admins: once it is done, record it with "
                                f"`/ai-stage facts set {record}`"))  # fmt: skip
-    blocks.append(_context(TRAINING))
     return blocks
 
 
