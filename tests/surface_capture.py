@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
+
+RAW_QUARTER = re.compile(r"\b20\d\dQ[1-4]\b")  # people read "Q3 2026", never "2026Q3"
 
 
 class Capture:
@@ -23,7 +26,11 @@ class Capture:
             self.targets.append(Path(os.environ[env]) / f"{name}.json")
 
     def add(self, name: str, kind: str, payload: dict[str, Any], title: str = "") -> None:
-        """kind: message (payload has text + blocks), modal or home (payload is the view)."""
+        """kind: message (payload has text + blocks), modal or home (payload is the view).
+
+        Every captured surface is also checked for what reads badly anywhere: a raw quarter id
+        and a label that says "(optional)" where Slack adds it itself."""
+        assert readable_problems(payload) == [], (name, readable_problems(payload))
         self.items.append({"name": name, "kind": kind, "title": title or name, "payload": payload})
         for target in self.targets:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,3 +59,16 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
 
     walk(blocks)
     return found
+
+
+def readable_problems(payload: dict[str, Any]) -> list[str]:
+    """What a person would trip over in a surface: raw quarter ids in what they read, and
+    "(optional)" in an optional input's label (Slack shows "(optional) (optional)")."""
+    shown = [str(payload.get("text") or ""), *texts(payload.get("blocks") or [])]
+    shown += texts([payload.get("title"), payload.get("submit"), payload.get("close")])
+    problems = [f"raw quarter in {t!r}" for t in shown if RAW_QUARTER.search(t)]
+    for block in payload.get("blocks") or []:
+        label = (block.get("label") or {}).get("text", "")
+        if block.get("type") == "input" and block.get("optional") and "optional" in label.lower():
+            problems.append(f"doubled (optional) in {label!r}")
+    return problems
