@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.services import Services
+from bot.core.signals import figures_for
 from bot.core.team_summary import build_team_summary
 from handlers.blocks.team_summary import team_summary_blocks, team_summary_text
 from handlers.commands.team import respond_team_summary
@@ -105,3 +106,32 @@ async def test_a_teams_view_does_not_depend_on_its_disclosures(
     text = (await build_team_summary(services, manager, Q)).text
     assert text == before and "covert" not in text
     assert "Sanctioned share: 100% (approved 6, not approved 0, approval unknown 0)" in text
+
+
+async def test_the_organisation_beside_a_team_is_read_from_answers_alone(
+    services: Services,
+) -> None:
+    """The comparison uses a team's definitions: sanctioned share among answers (no covert
+    use in it) and obstacles people reported in answers (no covert reasons), while the
+    organisation's own report counts both once there are K disclosures."""
+    manager = await make_person(services.db, "Mona Manager", "UMGR")
+    team, people = await make_team(services.db, "Eng", 12, manager=manager)
+    other, rest = await make_team(services.db, "Ops", 6)
+    await add_prompts(services.db, Q, people + rest)
+    await add_answers(services.db, Q, team, people[:6], obstacle_legal_review=True)
+    await add_answers(services.db, Q, team, people[6:11], tool_approved="not_approved",
+                      obstacle_legal_review=True)  # fmt: skip
+    await add_answers(services.db, Q, other, rest[:5], obstacle_legal_review=True)
+    await add_disclosures(services.db, Q, 30, reason_no_approved_tool=True)
+    view = await gather_team_view(services, manager, Q)
+    org = view.org
+    assert org is not None and org.answered == 16 and not org.disclosures_counted
+    assert org.sanctioned_share == round(11 / 16, 3) and "covert" in org.hidden
+    assert org.top_gate == ("legal_review", 16)
+    text = team_summary_text(view)
+    fields = " ".join(str(b.to_dict()) for b in team_summary_blocks(view))
+    assert "org 69%" in fields and "org Legal" in fields and "covert" not in text
+    public = (await figures_for(services, Q)).org
+    assert public.covert == 30 and public.sanctioned_share == round(11 / 46, 3)
+    assert public.gates["procurement"] == 30 and "procurement" not in org.gates
+    assert public.top_gate is not None and public.top_gate[0] == "procurement"
