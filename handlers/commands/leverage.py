@@ -36,10 +36,8 @@ USES = [
         f"{ids.LEVERAGE_COMMAND} propose",
         "propose a team use case (it goes through the review gates)",
     ),
-    (
-        f"{ids.LEVERAGE_COMMAND} usecase ID",
-        "one use case; tools: the approved tools (and requests)",
-    ),
+    (f"{ids.LEVERAGE_COMMAND} usecase ID", "one use case, its gates and owners"),
+    (f"{ids.LEVERAGE_COMMAND} tools", "the approved AI tools, and those people ask for"),
     (f"{ids.LEVERAGE_COMMAND} help", "this message"),
 ]
 ADMIN_USES = [
