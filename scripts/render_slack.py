@@ -114,6 +114,13 @@ def _emoji(text: str) -> str:
     return re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
 
 
+def _mention(target: str) -> str:
+    """What Slack shows for a mention without a label: a user group by its handle (here its
+    id in lower case, as the double has no handles), a user or channel by its id."""
+    kind, _, ident = target.partition("^")
+    return ident.lower() if kind == "subteam" else target
+
+
 def _inline(text: str) -> str:
     """Slack mrkdwn inline styles on already-escaped text."""
     text = re.sub(
@@ -122,7 +129,7 @@ def _inline(text: str) -> str:
     )  # fmt: skip
     text = re.sub(
         r"&lt;[@#!]([^&|]+)(?:\|([^&]+))?&gt;",
-        lambda m: f"<a>@{m.group(2) or m.group(1)}</a>",
+        lambda m: f"<a>@{(m.group(2) or _mention(m.group(1))).lstrip('@')}</a>",
         text,
     )
     text = re.sub(r"(?<![\w`])\*(?!\s)(.+?)(?<!\s)\*(?![\w])", r"<b>\1</b>", text)
