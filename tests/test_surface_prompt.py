@@ -169,3 +169,19 @@ async def test_a_reminder_and_its_prompt_lose_their_buttons_once_closed(
     for dm_ in (m for m in slack.messages_to(silent) if not m["ephemeral"]):
         assert buttons(dm_["blocks"]) == [] and "closed" in dm_["text"]
     assert slack.validation_errors == []
+
+
+async def test_an_edit_after_not_this_quarter_turns_the_dm_into_shared(
+    services: Services, slack: SlackDouble, sender: SlackSender
+) -> None:
+    org = await start_at_noon(services, slack, 2)
+    await run_due_deliveries(services)
+    user = org.user_ids[1]
+    await sender.action(ids.NOT_THIS_QUARTER, user_id=user, value=QUARTER)
+    await eventually(lambda: buttons(dm(slack, user)["blocks"]) == ["Add an example"])
+    await sender.action(ids.OPEN_ANSWER_FORM, user_id=user, value=QUARTER)  # "Add an example"
+    await eventually(lambda: slack.opened_views)
+    await sender.view_submission(ids.ANSWER_VIEW, form(), user_id=user, private_metadata=QUARTER)
+    await eventually(lambda: dm(slack, user)["text"] == "Shared for Q4 2026. Thank you!")
+    assert buttons(dm(slack, user)["blocks"]) == ["Make this a team use case", "Edit"]
+    assert slack.validation_errors == []
