@@ -135,3 +135,24 @@ async def test_the_organisation_beside_a_team_is_read_from_answers_alone(
     assert public.covert == 30 and public.sanctioned_share == round(11 / 46, 3)
     assert public.gates["procurement"] == 30 and "procurement" not in org.gates
     assert public.top_gate is not None and public.top_gate[0] == "procurement"
+
+
+async def test_an_obstacle_below_k_reads_like_none(services: Services) -> None:
+    """Three reports of an obstacle and none read the same ("none by 5+"), never "none
+    reported" for one and a dash for the other: 0 and 1..K-1 are protected alike."""
+    manager = await make_person(services.db, "Mona Manager", "UMGR")
+    team, people = await make_team(services.db, "Eng", 8, manager=manager)
+    await add_prompts(services.db, Q, people)
+    await add_answers(services.db, Q, team, people[:5])
+    blocks = [
+        b.to_dict() for b in team_summary_blocks(await gather_team_view(services, manager, Q))
+    ]
+    await add_answers(services.db, Q, team, people[5:8], obstacle_legal_review=True)
+    after = [b.to_dict() for b in team_summary_blocks(await gather_team_view(services, manager, Q))]
+    field = next(f["text"] for b in after if b.get("fields") for f in b["fields"]
+                 if "obstacle" in f["text"])  # fmt: skip
+    assert "none by 5+" in field
+    obstacle = [
+        f for b in blocks if b.get("fields") for f in b["fields"] if "obstacle" in f["text"]
+    ]
+    assert obstacle[0]["text"].split("\n")[1] == field.split("\n")[1]

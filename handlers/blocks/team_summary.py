@@ -62,12 +62,14 @@ def _change(now: Signals | None, before: Signals | None, name: str) -> str:
 
 
 def _obstacle(s: Signals | None) -> str:
-    """The most reported obstacle; '—' when withheld, 'none reported' when there is none."""
+    """The most reported obstacle. An obstacle is shown from K reports, and 0 and 1..K-1 read
+    the same, so with none shown it is "none by K+" (true of both), never "none reported"."""
     top = s.top_gate if s is not None else None
     if top:
         return f"{GATES[top[0]]} ({top[1]})"
-    withheld = s is None or bool(s.other.get("gates")) or any("gates" in w for w in s.withheld)
-    return DASH if withheld else "none reported"
+    if s is None or "answered" in s.hidden:
+        return DASH
+    return f"none by {s.min_group}+"
 
 
 def _withholds(piece: TeamSlice) -> bool:
