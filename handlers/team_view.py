@@ -23,6 +23,7 @@ class TeamView:
     previous: dict[int, Signals]  # team id -> last quarter's (thresholded) signals
     org: Signals | None  # the organisation this quarter, from answers alone (thresholded)
     previous_quarter: str
+    all_teams: bool = False  # an admin's view of every team, not a manager's own
 
 
 def previous_quarter(label: str) -> str:
@@ -44,4 +45,4 @@ async def gather_team_view(
             )
             previous = {t.team_id: t.signals for t in older.teams if t.signals is not None}
         org = await signals_core.org_answer_signals(services, quarter)
-    return TeamView(summary, previous, org, before)
+    return TeamView(summary, previous, org, before, all_teams)

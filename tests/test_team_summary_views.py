@@ -90,6 +90,7 @@ async def test_only_managers_and_admins_see_team_views(services: Services) -> No
     await make_person(services.db, "Ada Admin", ADMIN_ID)
     await respond_team_summary(reply, services, ADMIN_ID)
     assert "Eng (7 people)" in reply.text and "Solo" not in reply.text
+    assert reply.calls[-1]["blocks"][0]["text"]["text"] == "All teams, Q4 2026"
 
 
 async def test_a_teams_view_does_not_depend_on_its_disclosures(

@@ -173,7 +173,7 @@ def full_view_button(quarter: str) -> ButtonElement:
 def team_summary_blocks(view: TeamView) -> list[Block]:
     summary = view.summary
     teams = summary.teams
-    title = "Your team" if len(teams) == 1 else "Your teams"
+    title = "All teams" if view.all_teams else "Your team" if len(teams) == 1 else "Your teams"
     blocks: list[Block] = [HeaderBlock(text=f"{title}, {quarter_label(summary.quarter)}"[:150])]
     if summary.note or not teams:
         blocks.append(_section(summary.note or "No team to summarise."))
