@@ -34,6 +34,11 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     assert "reviews auto-approved by the clock (the tick repeated: 0 more)" in printed
     assert "production, survived rotation" in printed and "chain intact" in printed
     assert "gates: 0 Block Kit validation errors" in printed
+    # Microsoft Teams users answer the same campaigns, in Adaptive Cards, through /api/messages.
+    teams = re.search(r"Teams \(Bot Connector double\): (\d+) people installed the app, (\d+) "
+                      r"prompts and reminders delivered in Teams, (\d+) answered in Adaptive "
+                      r"Cards, (\d+) card validation errors", printed)  # fmt: skip
+    assert teams and all(int(n) > 0 for n in teams.groups()[:3]) and teams.group(4) == "0"
     out = tmp_path / "leverage-demo"
     png, html = out / "ai-stage.png", out / "ai-stage.html"
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
