@@ -120,5 +120,6 @@ async def disclose(services: Services, items: list[Secret], team_id: int | None 
                 id=secrets.token_hex(16), quarter=Q, team_id=team_id,
                 claim_hash=secrets.token_hex(32), tool=item.tool, tool_key=item.tool,
                 tool_kind="chat_assistant", work_kind=item.kind, frequency="weekly",
-                data_class="internal", **{f"reason_{r}": True for r in item.reasons},
+                data_class="internal", released=True,
+                **{f"reason_{r}": True for r in item.reasons},
             ))  # fmt: skip

@@ -95,6 +95,7 @@ async def add_disclosures(
         "work_kind": "drafting",
         "frequency": "weekly",
         "data_class": "internal",
+        "released": True,  # stored and already released (see bot.core.disclosures)
     }
     values.update(fields)
     async with db.session() as s:

@@ -27,10 +27,10 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
 async def _seed(services: Services) -> str:
-    """Six disclosures: five alike, one with a kind, kind of work and reason of its own (in a
-    directory of eight, so that disclosures can be shown at all)."""
+    """Ten disclosures (two batches): nine alike, one with a kind, kind of work and reason of
+    its own (in a directory of eight, so that disclosures can be shown at all)."""
     await seed_people(services)
-    for n in range(5):
+    for n in range(9):
         done = await disclosures.submit(services, form(f"Tool {n}"), chat_user_id=None)
     lone = form("Lone tool", tool_kind="image", work_kind="research", reasons=("fear_of_blame",))
     await disclosures.submit(services, lone, chat_user_id=None)
@@ -46,7 +46,7 @@ async def test_entries_carry_short_references_in_a_fresh_order_every_reading(
         text = reports.render_overview(await reports.overview(services, quarter))
         assert not HEX_ID.search(text)
         refs = REF.findall(text)
-        assert len(refs) == 6 and len(set(refs)) == 6
+        assert len(refs) == 10 and len(set(refs)) == 10
         orders.add(tuple(refs))
     assert len(orders) > 1  # 8 readings of 6 entries in one order: chance 1 in 720^7
 
@@ -67,7 +67,7 @@ async def test_export_is_ordered_by_content_and_carries_no_id_or_reference(
 ) -> None:
     quarter = await _seed(services)
     rows = await reports.export(services, quarter)
-    assert rows is not None and len(rows) == 6
+    assert rows is not None and len(rows) == 10
     dumped = str(rows)
     assert not HEX_ID.search(dumped) and not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", dumped)
     assert rows == await reports.export(services, quarter)  # the same every time: content only

@@ -101,7 +101,7 @@ async def test_demand_lists_unapproved_tools_with_their_work(services: Services)
     named = [("ChatGPT", "drafting")] * 5 + [("chat gpt", "coding"), ("Copilot", "coding")] * 2
     for tool, work in named:
         await _submit(services, None, tool=tool, work_kind=work)
-    for _ in range(5):
+    for _ in range(6):  # 15 in all: three batches of K released
         await _submit(services, None, tool="Approved Thing")
     assert await disclosures.approve_tool(services, "approved-thing")
     assert not await disclosures.approve_tool(services, "Approved Thing")
@@ -114,6 +114,8 @@ async def test_demand_lists_unapproved_tools_with_their_work(services: Services)
     assert "Approved" not in rendered and "Copilot" not in rendered and "coding" not in rendered
     for n in range(3):
         await _submit(services, None, tool=f"Rare{n}")
+    for _ in range(2):  # the fourth batch
+        await _submit(services, None, tool="Approved Thing")
     items = await reports.demand(services)
     assert items is not None and (items[-1].count, items[-1].work_kinds) == (5, {})
     assert "other tools (each named fewer than 5 times): 5" in reports.render_demand(items, 5)
@@ -181,10 +183,16 @@ async def test_cli_export_refuses_below_k_then_exports_scrubbed_json(
 
 async def test_replies_survive_the_reshuffle_of_later_submissions(services: Services) -> None:
     first = await disclosures.submit(services, form("First"), chat_user_id=None)
+    for n in range(4):  # the first batch: now an admin can reply
+        await disclosures.submit(services, form(f"Early {n}"), chat_user_id=None)
+    claim = disclosures.claim_hash(services, first.claim_code)
     async with services.db.session() as session:
-        ident = (await session.execute(text("SELECT id FROM disclosure"))).scalar_one()
+        found = await session.execute(
+            text("SELECT id FROM disclosure WHERE claim_hash = :h"), {"h": claim}
+        )
+        ident = found.scalar_one()
     await disclosures.reply(services, ident, "Approved alternative: Copilot.", ADMIN_ID)
-    for n in range(3):
+    for n in range(8):
         await disclosures.submit(services, form(f"Later {n}"), chat_user_id=None)
     answer = await disclosures.check(services, first.claim_code)
     assert answer is not None and answer.replies == ["Approved alternative: Copilot."]

@@ -161,7 +161,8 @@ async def test_check_shows_no_reply_then_the_reply_and_note(
     await sender.command(ids.DISCLOSE_COMMAND, f"check {code.lower()}", user_id="U1")
     assert "No reply yet" in await ephemeral_reply(slack, 0)
     async with services.db.session() as session:
-        ident = (await session.execute(text("SELECT id FROM disclosure"))).scalar_one()
+        ident, quarter = (await session.execute(text("SELECT id, quarter FROM disclosure"))).one()
+    await disclosures.release_all(services, quarter)  # as the campaign's close does
     await sender.command(
         ids.DISCLOSE_COMMAND, f"admin reply {ident} We are buying a licence.", user_id=ADMIN_ID
     )

@@ -94,7 +94,8 @@ def _admin_reply_body(disclosure_id: str, words: str) -> str:
 
 
 async def _one_disclosure_id(services: Services) -> str:
-    await disclosures.submit(services, form("Replay Tool"), chat_user_id=None)
+    done = await disclosures.submit(services, form("Replay Tool"), chat_user_id=None)
+    await disclosures.release_all(services, done.quarter)  # as the campaign's close does
     async with services.db.session() as session:
         return str((await session.execute(text("SELECT id FROM disclosure"))).scalar_one())
 

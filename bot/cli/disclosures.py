@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except disclosures.InvalidDisclosure as invalid:
         raise CliError(" ".join(invalid.errors.values())) from invalid
     except disclosures.NotFound as missing:
-        raise CliError(f"no disclosure with reference {missing}") from missing
+        raise CliError(disclosures.UNKNOWN_REFERENCE) from missing
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
 

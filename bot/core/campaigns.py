@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from bot.core import quarters
+from bot.core import disclosures, quarters
 from bot.core.services import Services
 from storage.models import Campaign
 from storage.queries import campaigns as q
@@ -305,7 +305,8 @@ async def queue_scheduled_reminders(services: Services) -> int:
 
 
 async def close_campaign(services: Services, campaign_id: str | None = None) -> CampaignStatus:
-    """Close the campaign and queue one team summary DM per manager (each exactly once)."""
+    """Close the campaign and queue one team summary DM per manager (each exactly once); the
+    disclosures still waiting for a full batch are released (`disclosures.release_all`)."""
     campaign = await _resolve(services, campaign_id)
     moment = services.clock()
     async with services.db.session() as s:
@@ -325,6 +326,7 @@ async def close_campaign(services: Services, campaign_id: str | None = None) -> 
             if m.slack_user_id or m.aad_object_id  # on Slack, Teams or both
         ]
         await q.insert_deliveries(s, rows)
+    await disclosures.release_all(services, campaign.id)
     return await campaign_status(services, campaign.id)
 
 

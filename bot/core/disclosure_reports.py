@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.core import admin_figures, quarters, signals, tool_names
 from bot.core.disclosure_control import Table
-from bot.core.disclosures import InvalidDisclosure, current_quarter, reference
+from bot.core.disclosures import InvalidDisclosure, current_quarter, reference, release_key
 from bot.core.services import Services
 from bot.core.signals import QuarterFigures
 from bot.core.vocabulary import COVERT_REASONS, TOOL_KINDS, WORK_KINDS
@@ -174,7 +174,8 @@ async def overview(services: Services, quarter: str, *, references: bool = True)
     async with services.db.session() as session:
         replied = await q.replied_ids(session, quarter)
     shown = _Shown(set(result.reasons), set(result.tool_kinds), set(result.work_kinds))
-    result.entries = [_entry(services, row, replied, shown, references) for row in snap.rows]
+    release = release_key(quarter, len(snap.rows)) if references else ""
+    result.entries = [_entry(services, row, replied, shown, release) for row in snap.rows]
     secrets.SystemRandom().shuffle(result.entries)  # a new order at every reading
     return result
 
@@ -186,15 +187,13 @@ class _Shown:
     work_kinds: set[str]
 
 
-def _entry(
-    services: Services, row: Any, replied: set[str], shown: _Shown, named: bool = True
-) -> Entry:
+def _entry(services: Services, row: Any, replied: set[str], shown: _Shown, release: str) -> Entry:
     """Kinds whose counts are withheld read "other"; withheld reasons are left out, unmarked.
     An entry must not spell out, and the entries counted must not add up to, what the counts
     hide: a mark for "a withheld reason", counted over the entries, would give that reason's
     count whenever it is the only one withheld."""
     return Entry(
-        reference(services, str(row.id)) if named else "",
+        reference(services, str(row.id), release) if release else "",
         row.tool_kind if row.tool_kind in shown.tool_kinds else OTHER,
         row.work_kind if row.work_kind in shown.work_kinds else OTHER,
         [r for r in COVERT_REASONS if getattr(row, f"reason_{r}") and r in shown.reasons],

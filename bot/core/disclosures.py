@@ -7,6 +7,10 @@ is random; insertion order is hidden (see `storage.queries.disclosures`). The cl
 only way back to a disclosure: it is shown once to the person and stored as a keyed hash, so
 the server never learns who holds it.
 
+Disclosures reach admins and figures in batches: a row is *released* only together with at
+least K - 1 others that arrived since the last release (or with the rest at campaign close),
+so two readings of any view never differ by one disclosure.
+
 Nothing in this module logs anything about a submission, at any level.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -60,6 +65,14 @@ class InvalidDisclosure(Exception):
 
 class NotFound(Exception):
     """No such disclosure (or claim code)."""
+
+
+# What an admin reads when a reference does not resolve: most often it was read before the
+# latest batch was released, and references change with every release.
+UNKNOWN_REFERENCE = (
+    "There is no disclosure with that reference in the current list; references change "
+    "when a new batch is released."
+)
 
 
 @dataclass(frozen=True)
@@ -177,27 +190,38 @@ def claim_hash(services: Services, code: str) -> str:
     return services.keyed_hash("code:" + normalise_code(code))
 
 
-def reference(services: Services, disclosure_id: str) -> str:
+def release_key(quarter: str, released: int) -> str:
+    """Names one release of a quarter: how many of its disclosures are released. It grows with
+    every release, so it names each release once."""
+    return f"{quarter}:{released}"
+
+
+def reference(services: Services, disclosure_id: str, release: str) -> str:
     """A short code for one disclosure (`ABCD-EFGH`) that admins see and reply with.
 
-    Keyed, so it reveals nothing about the row, not even its id, and no order; stable, so a
-    reference read today still works next week.
+    Keyed, so it reveals nothing about the row, not even its id, and no order; keyed with the
+    release too (`release_key`), so it is stable while the admin list stays the same and
+    changes for every entry when a new batch is released: a reference read before a release
+    cannot be looked for after it, to tell the old entries from the new.
     """
-    number = int(services.keyed_hash("ref:" + disclosure_id)[:12], 16)
+    number = int(services.keyed_hash(f"ref:{release}:{disclosure_id}")[:12], 16)
     chars = [CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(REF_LENGTH)]
     return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
 
 async def _resolve(services: Services, session: Any, given: str) -> str | None:
-    """The disclosure behind a reference (or, still accepted, a full id)."""
+    """The released disclosure behind a reference of the current release (or a full id)."""
+    rows = await q.released_ids(session)
     wanted = given.strip().lower()
     if re.fullmatch(r"[0-9a-f]{32}", wanted):
-        return wanted if await q.disclosure_by_id(session, wanted) is not None else None
+        return wanted if wanted in {ident for ident, _ in rows} else None
     code = normalise_code(given)
     if len(code) != REF_LENGTH:
         return None
-    for ident in await q.all_ids(session):
-        if normalise_code(reference(services, ident)) == code:
+    released = Counter(quarter for _, quarter in rows)
+    for ident, quarter in rows:
+        release = release_key(quarter, released[quarter])
+        if normalise_code(reference(services, ident, release)) == code:
             return ident
     return None
 
@@ -242,7 +266,10 @@ async def submit(
                 )
             row = _row(form, quarter, team_id, claim_hash(services, code), contact)
             await q.insert_disclosure(session, row, contact)
-            await q.shuffle_quarter(session, quarter, row.id, postgres=services.db.is_postgres)
+            batch = await q.release_pending(session, quarter, services.min_group_size)
+            await q.shuffle_quarter(
+                session, quarter, row.id, postgres=services.db.is_postgres, full=bool(batch)
+            )
             await q.shuffle_guards(session, guard, postgres=services.db.is_postgres)
     except IntegrityError:  # the same nonce raced in from a second request: already stored
         return Submitted(code, quarters.quarter_of(services.clock()), duplicate=True)
@@ -286,6 +313,25 @@ def _row(
         contact_ref=contact.ref if contact else None,
         **reasons,
     )
+
+
+# ---------------------------------------------------------------- releases
+
+
+async def release_all(services: Services, quarter: str) -> int:
+    """Release every disclosure of the quarter still waiting for its batch (at campaign close),
+    then rewrite the quarter so that nothing in the file marks which rows were the last batch.
+    Returns how many were released."""
+    async with services.db.session() as session:
+        if services.db.is_postgres:
+            await q.lock_quarter(session, quarter)
+        released = await q.release_pending(session, quarter, 1)
+        if released:
+            await q.shuffle_quarter(session, quarter, "", postgres=services.db.is_postgres,
+                                    full=True)  # fmt: skip
+    if released:
+        await services.db.erase_traces(*ANONYMOUS_TABLES)
+    return released
 
 
 # ---------------------------------------------------------------- closing the loop

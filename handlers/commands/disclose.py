@@ -98,7 +98,7 @@ async def _admin(services: Services, text: str, user_id: str) -> str:
     except InvalidDisclosure as invalid:
         return " ".join(invalid.errors.values())
     except NotFound:
-        return "There is no disclosure with that reference. `admin list` shows them."
+        return disclosures.UNKNOWN_REFERENCE
 
 
 async def _admin_action(services: Services, action: str, rest: str, user_id: str) -> str:

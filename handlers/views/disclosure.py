@@ -126,7 +126,7 @@ async def submit_reply(
         await ack(response_action="errors", errors={REPLY_BLOCK: message})
         return
     except disclosures.NotFound:
-        await ack(response_action="errors", errors={REPLY_BLOCK: "That disclosure is gone."})
+        await ack(response_action="errors", errors={REPLY_BLOCK: disclosures.UNKNOWN_REFERENCE})
         return
     await ack(response_action="update", view=reply_sent_view())
     await publish_home_for(services, client, user_id, notice="Reply saved.")

@@ -49,6 +49,9 @@ class Disclosure(SQLModel, table=True):
     make_it_easy: str | None = Field(default=None, max_length=2000)
     claim_hash: str = Field(unique=True, max_length=64)
     contact_ref: str | None = Field(default=None, unique=True, max_length=32)
+    # Counted and listed only once released, in batches of at least K (or at campaign close):
+    # two readings never differ by one disclosure (`bot.core.disclosures.release`).
+    released: bool = Field(default=False)
 
 
 class DisclosureContact(SQLModel, table=True):

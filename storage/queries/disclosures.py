@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Integer, cast, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.vocabulary import COVERT_REASONS
@@ -32,7 +32,6 @@ from storage.models import (
     Person,
     QuarterNote,
     SubmissionGuard,
-    Team,
 )
 
 REASON_COLUMNS = tuple(COVERT_REASONS)
@@ -134,15 +133,16 @@ async def insert_disclosure(
 
 
 async def shuffle_quarter(
-    session: AsyncSession, quarter: str, new_id: str, *, postgres: bool
+    session: AsyncSession, quarter: str, new_id: str, *, postgres: bool, full: bool = False
 ) -> None:
     """Rewrite the quarter's rows in random order (see the module docstring).
 
     Up to SHUFFLE_CAP rows, every row of the quarter is rewritten. Beyond it, the new row and
     SHUFFLE_CAP random others are, which keeps a submission's cost bounded while the newest row
-    still hides among thousands.
+    still hides among thousands. `full` rewrites every row whatever their number: after a
+    release changed a batch of rows, none of them may stay where the change left it.
     """
-    sampled = await quarter_count(session, quarter) > SHUFFLE_CAP + 1
+    sampled = not full and await quarter_count(session, quarter) > SHUFFLE_CAP + 1
     params = {"quarter": quarter, "new": new_id, "cap": SHUFFLE_CAP}
     if postgres:
         await session.execute(_SAMPLED_SHUFFLE_SQL if sampled else _SHUFFLE_SQL, params)
@@ -185,9 +185,24 @@ async def disclosure_by_id(session: AsyncSession, disclosure_id: str) -> Disclos
     return await session.get(Disclosure, disclosure_id)
 
 
-async def all_ids(session: AsyncSession) -> list[str]:
-    """Every disclosure id: to find the one behind an admin's short reference."""
-    return [str(i) for i in (await session.execute(select(Disclosure.id))).scalars().all()]
+async def released_ids(session: AsyncSession) -> list[tuple[str, str]]:
+    """(id, quarter) of every released disclosure: to find the one behind an admin's short
+    reference (an unreleased one has none yet)."""
+    result = await session.execute(
+        select(Disclosure.id, Disclosure.quarter).where(Disclosure.released == True)  # noqa: E712
+    )
+    return [(str(i), str(q)) for i, q in result.all()]
+
+
+async def release_pending(session: AsyncSession, quarter: str, at_least: int) -> int:
+    """Release the quarter's unreleased disclosures when there are at least `at_least` of them
+    (1 releases any); returns how many were released (0 when too few)."""
+    pending = Disclosure.quarter == quarter, Disclosure.released == False  # noqa: E712
+    count = (await session.execute(select(func.count()).where(*pending))).scalar_one()
+    if not count or count < at_least:
+        return 0
+    await session.execute(update(Disclosure).where(*pending).values(released=True))
+    return int(count)
 
 
 async def replies_for(session: AsyncSession, disclosure_id: str) -> list[DisclosureReply]:
@@ -226,34 +241,6 @@ async def upsert_tool(session: AsyncSession, tool_key: str, label: str) -> bool:
     return True
 
 
-async def unapproved_demand(
-    session: AsyncSession, quarter: str | None
-) -> list[tuple[str, str, int]]:
-    """(tool_key, work_kind, count) for disclosed tools outside the catalog, grouped in SQL."""
-    approved = select(ApprovedTool.tool_key)
-    query = (
-        select(Disclosure.tool_key, Disclosure.work_kind, func.count())
-        .where(Disclosure.tool_key.not_in(approved))  # type: ignore[attr-defined]
-        .group_by(Disclosure.tool_key, Disclosure.work_kind)
-    )
-    if quarter:
-        query = query.where(Disclosure.quarter == quarter)
-    result = await session.execute(query)
-    return [(str(k), str(w), int(n)) for k, w, n in result.all()]
-
-
-async def tool_spellings(session: AsyncSession, tool_keys: list[str]) -> list[tuple[str, str, int]]:
-    """(tool_key, spelling, how many used it): to name a tool by what most people typed."""
-    if not tool_keys:
-        return []
-    result = await session.execute(
-        select(Disclosure.tool_key, Disclosure.tool, func.count())
-        .where(Disclosure.tool_key.in_(tool_keys))  # type: ignore[attr-defined]
-        .group_by(Disclosure.tool_key, Disclosure.tool)
-    )
-    return [(str(k), str(t), int(n)) for k, t, n in result.all()]
-
-
 # ---------------------------------------------------------------- admin views
 
 
@@ -264,49 +251,13 @@ async def quarter_count(session: AsyncSession, quarter: str | None) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def reason_counts(session: AsyncSession, quarter: str) -> dict[str, int]:
-    """How many disclosures named each reason: SUM over the boolean columns, in SQL."""
-    columns = [
-        func.coalesce(func.sum(cast(getattr(Disclosure, f"reason_{r}"), Integer)), 0)
-        for r in REASON_COLUMNS
-    ]
-    row = (await session.execute(select(*columns).where(Disclosure.quarter == quarter))).one()
-    return {r: int(n) for r, n in zip(REASON_COLUMNS, row, strict=True)}
-
-
-async def counts_by(session: AsyncSession, quarter: str, column: str) -> dict[str, int]:
-    """Counts per value of one option column (tool_kind, work_kind, frequency, data_class)."""
-    attr = getattr(Disclosure, column)
-    result = await session.execute(
-        select(attr, func.count()).where(Disclosure.quarter == quarter).group_by(attr)
-    )
-    return {str(k): int(n) for k, n in result.all()}
-
-
-async def team_counts(session: AsyncSession, quarter: str, min_size: int) -> list[tuple[str, int]]:
-    """Disclosures per team, only for teams that have at least `min_size` active people now."""
-    sizes = (
-        select(Person.team_id, func.count().label("size"))
-        .where(Person.active)  # type: ignore[arg-type]
-        .group_by(Person.team_id)
-        .subquery()
-    )
-    result = await session.execute(
-        select(Team.name, func.count())
-        .select_from(Disclosure)
-        .join(Team, Team.id == Disclosure.team_id)  # type: ignore[arg-type]
-        .join(sizes, sizes.c.team_id == Team.id)
-        .where(Disclosure.quarter == quarter, sizes.c.size >= min_size)
-        .group_by(Team.name)
-        .order_by(Team.name)
-    )
-    return [(str(name), int(n)) for name, n in result.all()]
-
-
 async def quarter_disclosures(session: AsyncSession, quarter: str) -> list[Disclosure]:
-    """Every row of a quarter, ordered by the random id (never by anything that tracks time)."""
+    """Every released row of a quarter (what admins may read), ordered by the random id
+    (never by anything that tracks time)."""
     result = await session.execute(
-        select(Disclosure).where(Disclosure.quarter == quarter).order_by(Disclosure.id)
+        select(Disclosure)
+        .where(Disclosure.quarter == quarter, Disclosure.released == True)  # noqa: E712
+        .order_by(Disclosure.id)
     )
     return list(result.scalars().all())
 

@@ -39,6 +39,9 @@ UNANSWERED = or_(
     A.continues_without_me.is_(None),  # type: ignore[union-attr]
     A.spread.is_(None),  # type: ignore[union-attr]
 )
+# Disclosures enter figures only once released, in batches of at least K
+# (`bot.core.disclosures`): two readings never differ by one disclosure.
+RELEASED = D.released == True  # noqa: E712
 MEASURED = and_(
     EXAMPLE,
     or_(A.hours_saved_per_month > 0, and_(A.metric.is_not(None), A.metric != "")),  # type: ignore[union-attr,operator]
@@ -206,14 +209,16 @@ async def asked_by_quarter(session: AsyncSession) -> dict[str, int]:
 
 
 async def tool_kinds_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
-    stmt = select(D.quarter, D.tool_kind, func.count().label("count")).group_by(
-        D.quarter, D.tool_kind
+    stmt = (
+        select(D.quarter, D.tool_kind, func.count().label("count"))
+        .where(RELEASED)
+        .group_by(D.quarter, D.tool_kind)
     )
     return _rows(await session.exec(stmt))
 
 
 async def disclosures_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
-    stmt = select(D.quarter, *_disclosure_columns()).group_by(D.quarter)
+    stmt = select(D.quarter, *_disclosure_columns()).where(RELEASED).group_by(D.quarter)
     return _rows(await session.exec(stmt))
 
 
@@ -222,7 +227,7 @@ async def disclosures_by_team(
 ) -> list[dict[str, Any]]:
     stmt = (
         select(D.team_id, *_disclosure_columns())
-        .where(D.quarter == quarter, D.team_id.in_(list(team_ids)))  # type: ignore[union-attr]
+        .where(D.quarter == quarter, RELEASED, D.team_id.in_(list(team_ids)))  # type: ignore[union-attr]
         .group_by(D.team_id)
     )
     return _rows(await session.exec(stmt))
@@ -318,7 +323,7 @@ async def demand_by_tool(session: AsyncSession, quarter: str) -> list[dict[str, 
     stmt = (
         select(D.tool_key, D.work_kind, func.min(D.tool_kind).label("tool_kind"), func.count())
         .outerjoin(ApprovedTool, ApprovedTool.tool_key == D.tool_key)
-        .where(D.quarter == quarter, ApprovedTool.tool_key.is_(None))  # type: ignore[union-attr]
+        .where(D.quarter == quarter, RELEASED, ApprovedTool.tool_key.is_(None))  # type: ignore[union-attr]
         .group_by(D.tool_key, D.work_kind)
     )
     return [
@@ -332,7 +337,7 @@ async def demand_by_quarter(session: AsyncSession) -> list[dict[str, Any]]:
     stmt = (
         select(D.quarter, D.tool_key, D.work_kind, func.count())
         .outerjoin(ApprovedTool, ApprovedTool.tool_key == D.tool_key)
-        .where(ApprovedTool.tool_key.is_(None))  # type: ignore[union-attr]
+        .where(RELEASED, ApprovedTool.tool_key.is_(None))  # type: ignore[union-attr]
         .group_by(D.quarter, D.tool_key, D.work_kind)
     )
     return [
@@ -350,7 +355,7 @@ async def quarters(session: AsyncSession) -> list[str]:
     stmt = union(
         select(Campaign.id.label("q")),
         select(A.quarter.label("q")).distinct(),
-        select(D.quarter.label("q")).distinct(),
+        select(D.quarter.label("q")).where(RELEASED).distinct(),
     )
     return sorted({str(q) for (q,) in (await session.exec(stmt)).all()})
 
