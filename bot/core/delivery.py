@@ -277,7 +277,8 @@ async def run_due_deliveries(
     with services.drain.working():
         heartbeat = asyncio.create_task(leases.beat())
         try:
-            await asyncio.gather(*(work() for _ in range(workers)))
+            async with routing.sending(services.messenger):  # one HTTP session for the run
+                await asyncio.gather(*(work() for _ in range(workers)))
         finally:
             heartbeat.cancel()
             await _wind_down(services, feeder, recorder)

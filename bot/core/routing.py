@@ -9,7 +9,8 @@ reachable. `PlatformRouter` is the `Messenger` the outbox sees when several are 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +68,13 @@ def recipient_for(row: Claimed, platforms: tuple[str, ...], default: str) -> Rec
     return Recipient(row.person_id, options[platform], row.name, row.tz, platform, elsewhere)
 
 
+def sending(messenger: object) -> AbstractAsyncContextManager[None]:
+    """A run of sends (a fan-out) is about to start: a messenger may keep connections open
+    for it (`sending()`, optional); closed when the run ends, whatever way it ends."""
+    begin = getattr(messenger, "sending", None)
+    return begin() if begin is not None else nullcontext()
+
+
 def platforms_of(messenger: object) -> tuple[str, ...]:
     """Which platforms a messenger can reach; a plain (single) messenger is Slack's."""
     return tuple(getattr(messenger, "platforms", (SLACK,)))
@@ -84,6 +92,14 @@ class PlatformRouter:
         if messenger is None:  # e.g. a Teams proposer after Teams was switched off
             raise DeliveryFailed(f"{recipient.platform}_not_configured", permanent=True)
         return await messenger.send(recipient, message, key)
+
+    @asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """A run of sends, announced to every platform's messenger (see `sending`)."""
+        async with AsyncExitStack() as stack:
+            for messenger in self.messengers.values():
+                await stack.enter_async_context(sending(messenger))
+            yield
 
     async def find_sent(self, recipient: Recipient, key: str, since: datetime) -> Sent | None:
         """Look on every platform the person is reachable on: an earlier attempt may have

@@ -12,9 +12,13 @@ slack_sdk falls back to `HTTPS_PROXY`/`HTTP_PROXY` whenever it is given no proxy
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -47,6 +51,33 @@ class ProxiedWebClient(AsyncWebClient):
         self.governor = governor
         if kwargs.get("proxy") is None:
             self.proxy = proxy_for(self.base_url)
+        self._pooled: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
+        self._pool_users = 0
+
+    @asynccontextmanager
+    async def pooled(self) -> AsyncIterator[None]:
+        """Calls made meanwhile share one HTTP session and its kept-alive connections.
+
+        slack_sdk opens (and closes) a session, so a TCP connection, for every call unless it
+        is given one; a fan-out of thousands of messages spends more on that than on sending.
+        Overlapping users (two fan-outs in one process) share the session; the last one out
+        closes it, on every path. A client handed a session of its own keeps it."""
+        loop = asyncio.get_running_loop()
+        if self._pool_users == 0 and self.session is None:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._pooled, self.session = (loop, session), session
+        self._pool_users += 1
+        try:
+            yield
+        finally:
+            self._pool_users -= 1
+            if self._pool_users == 0 and self._pooled is not None:
+                owner, session = self._pooled
+                self._pooled = None
+                if self.session is session:
+                    self.session = None
+                if owner is loop:
+                    await session.close()
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
         if self.governor is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +80,11 @@ class SlackMessenger:
         except TRANSIENT_ERRORS as error:
             raise DeliveryFailed(type(error).__name__, permanent=False) from None
         return Sent(str(response["channel"]), str(response["ts"]))
+
+    def sending(self) -> AbstractAsyncContextManager[None]:
+        """A run of sends (a fan-out): they share one HTTP session (see `pooled`)."""
+        pooled = getattr(self.client, "pooled", None)
+        return pooled() if pooled is not None else nullcontext()
 
     async def find_sent(self, recipient: Recipient, key: str, since: datetime) -> Sent | None:
         try:

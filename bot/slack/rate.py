@@ -5,7 +5,7 @@ tiered methods a campaign calls), so no fixed rate can be right: a conservative 
 at 100,000 people, an optimistic one drowns in 429s. `RateGovernor` finds it the way TCP finds
 a link's capacity:
 
-- **slow start**: from a modest first rate, double every second while the rate is what
+- **slow start**: from a modest first rate, double every half second while the rate is what
   holds the senders back, until Slack first answers 429;
 - **additive increase, multiplicative decrease** after that: the rate grows by a fixed step
   per second (5 % of the rate Slack last pushed back at) and drops to 80 % on each 429;
@@ -57,7 +57,7 @@ GOVERNED = frozenset(
 PER_CHANNEL = {"chat.postMessage": 1.1}
 FIRST_RATE = 10.0  # requests per second before anything is known
 FLOOR = 0.5
-DOUBLING_SECONDS = 1.0
+DOUBLING_SECONDS = 0.5
 DECREASE = 0.8
 STEP_SHARE = 0.05  # additive increase per second, as a share of the rate at the last 429
 BURST_SECONDS = 0.05  # how far ahead of the pace a sender may run

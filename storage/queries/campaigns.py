@@ -6,12 +6,13 @@ rest on the unique key and on the conditional UPDATEs below, never on Python-sid
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -340,14 +341,30 @@ async def renew(
 
 
 async def finish(session: AsyncSession, delivery_id: int, worker: str, **values: Any) -> bool:
-    """Record a claimed row's outcome, only if this worker still holds it (a fencing check)."""
-    stmt = (
-        update(Delivery)
-        .where(D.id == delivery_id, D.status == "claimed", D.lease_owner == worker)
-        .values(lease_owner=None, lease_until=None, **values)
-    )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    """Record a claimed row's outcome, only if this worker still holds it (a fencing check).
+
+    One statement per outcome shape, built once (a fan-out records hundreds a second): a plain
+    UPDATE on the table, not the ORM's, whose per-call statement building and session
+    synchronisation cost more than the write itself."""
+    params = {f"v_{key}": value for key, value in values.items()}
+    stmt = _finish_statement(tuple(sorted(values)))
+    params.update(row_id=delivery_id, worker=worker)
+    result = await session.exec(stmt, params=params)  # type: ignore[call-overload]
     return bool(result.rowcount)
+
+
+@functools.lru_cache(maxsize=16)
+def _finish_statement(keys: tuple[str, ...]) -> Any:
+    table: Any = Delivery.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.status == "claimed",
+            table.c.lease_owner == bindparam("worker"),
+        )
+        .values(lease_owner=None, lease_until=None, **{k: bindparam(f"v_{k}") for k in keys})
+    )
 
 
 async def count_due(session: AsyncSession, now: datetime) -> int:
