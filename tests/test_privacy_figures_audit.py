@@ -47,9 +47,11 @@ async def test_audit_proves_the_issue_org_safe(
     report = json.loads(capsys.readouterr().out)
     quarter = report["quarters"][0]
     assert report["ok"] and quarter["ok"] and quarter["offending"] == []
-    assert {"org.not_approved", "org.approval_unknown", "rest.answered"} <= set(quarter["withheld"])
+    # Not approved (1) is withheld with "approved" (16), not with "approval unknown" (0):
+    # that pair would add up to 17 - 16 = 1, exactly one person (non-negativity, review L1).
+    assert {"org.not_approved", "org.approved", "rest.answered"} <= set(quarter["withheld"])
     assert (
-        quarter["published"]["org.approved"] == 16
+        quarter["published"]["org.approval_unknown"] == 0
         and "org.not_approved" not in (quarter["published"])
     )
     assert (

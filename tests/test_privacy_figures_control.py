@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.disclosure_control import BELOW_K, Table, _rref, determined
+from bot.core.disclosure_control import BELOW_K, NONE, Table, _rref, determined
 
 
 def approvals(with_example: int, approved: int, not_approved: int, unknown: int) -> Table:
@@ -25,8 +25,91 @@ def test_a_single_withheld_part_gets_a_partner() -> None:
     t.suppress_primary()
     assert t.withheld == {"not_approved"} and t.exposed() == ["not_approved"]
     t.suppress_complementary()
-    assert t.withheld == {"not_approved", "approval_unknown"}  # the cheapest partner
+    # "approval unknown" (0) as its partner would leave the two withheld adding up to 1:
+    # exactly one person, named by the next reading. "approved" (16) brings the total to 17.
+    assert t.withheld == {"not_approved", "approved"}
     assert t.exposed() == [] and "not_approved" not in t.determined()
+
+
+def interval_attack(t: Table) -> dict[str, tuple[int, int]]:
+    """What a reader adding up one row learns: counts are never negative, so when a row's
+    unknown cells all carry the same sign each lies in [0, their known total]. Written apart
+    from the table's own test: it reads only the published values and the relations."""
+    bounds: dict[str, tuple[int, int]] = {}
+    for relation in t.relations:
+        unknown = {c: n for c, n in relation.items() if not t.shown(c)}
+        if not unknown or len({n > 0 for n in unknown.values()}) > 1:
+            continue
+        sign = 1 if next(iter(unknown.values())) > 0 else -1
+        total = -sign * sum(n * t.value(c) for c, n in relation.items() if c not in unknown)  # type: ignore[operator]
+        for cell, n in unknown.items():
+            low, high = bounds.get(cell, (0, 10**9))
+            bounds[cell] = (low, min(high, total // abs(n)))
+    return bounds
+
+
+def leaks(t: Table) -> list[str]:
+    """Withheld cells whose bounds tell a protected count apart: pinned to 0 where 0 must
+    read like "a few" (BELOW_K), or shown to be below K while not known to be 0."""
+    out = []
+    for cell, (_, high) in interval_attack(t).items():
+        protect = t.cells[cell].protect
+        if (protect == BELOW_K and high < t.k) or (protect != NONE and 0 < high < t.k):
+            out.append(cell)
+    return sorted(out)
+
+
+def themes(with_example: int, counts: dict[str, int]) -> Table:
+    t = Table(5)
+    t.add("team.with_example", with_example, marginal=True)
+    kinds = ["coding", "drafting", "analysis", "research"]
+    for kind in kinds:
+        t.add(f"team.theme.{kind}", counts.get(kind, 0), BELOW_K)
+    t.sums("team.with_example", [f"team.theme.{kind}" for kind in kinds])
+    return t
+
+
+def test_non_negativity_no_longer_pins_the_withheld_themes() -> None:
+    """Review L1: 6 examples, all "coding" (6): the other themes were withheld (0 reads like
+    "a few"), but 6 - 6 = 0 and no count is negative, so each was exactly 0; and one more
+    example elsewhere would then read 7 - 6 = 1: "exactly one", attributable."""
+    for counts, total in (({"coding": 6}, 6), ({"coding": 6, "drafting": 1}, 7)):
+        t = themes(total, counts)
+        t.suppress_primary()
+        assert leaks(t)  # primary suppression alone: the attack works
+        t.suppress_complementary()
+        assert leaks(t) == [] and t.exposed() == []
+        assert t.value("team.theme.coding") is None or t.value("team.with_example") is None
+
+
+def test_a_withheld_total_of_k_or_more_is_left_alone() -> None:
+    t = themes(12, {"coding": 6, "drafting": 3, "analysis": 3}).suppress()
+    assert t.withheld == {"team.theme.drafting", "team.theme.analysis", "team.theme.research"}
+    assert leaks(t) == []  # 12 - 6 = 6 >= K among the withheld: nothing pinned
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    counts=st.lists(st.integers(0, 12), min_size=4, max_size=4),
+    approvals=st.lists(st.integers(0, 12), min_size=3, max_size=3),
+)
+def test_no_interval_attack_on_generated_groups(counts: list[int], approvals: list[int]) -> None:
+    """A group's themes and approvals share their total (with an example): whatever the
+    counts, after suppression no row bounds a protected withheld cell."""
+    total = sum(counts)
+    approvals = [*approvals[:2], max(0, total - sum(approvals[:2]))]
+    if sum(approvals) != total:
+        return
+    t = themes(
+        total, dict(zip(["coding", "drafting", "analysis", "research"], counts, strict=True))
+    )
+    for name, n in zip(("approved", "not_approved", "approval_unknown"), approvals, strict=True):
+        t.add(f"team.{name}", n)
+    t.sums(
+        "team.with_example", [f"team.{n}" for n in ("approved", "not_approved", "approval_unknown")]
+    )
+    t.suppress()
+    assert leaks(t) == [] and t.exposed() == []
 
 
 def test_nothing_more_is_withheld_than_needed() -> None:

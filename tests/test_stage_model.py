@@ -131,7 +131,12 @@ async def test_a_quarter_with_no_answers(services: Services) -> None:
     assert any("Fewer than 5 answers" in t for t in texts(empty))
     await org_with_production(services)
     report = await assess(services, "2027Q1")
-    assert report.quarter == "2027Q1" and report.stage == 1 and report.confidence == "low"
+    # Nothing published decides 2027Q1: its stage is 2026Q3's, carried forward, and says so.
+    earlier = await assess(services, Q)
+    assert report.quarter == "2027Q1" and report.confidence == "low"
+    assert earlier.estimated and report.stage == earlier.stage == 2
+    assert not report.estimated and report.stage_carried_from == Q
+    assert any("carried forward from Q3 2026" in t for t in texts(report))
     assert report.signals["answered"] is None  # 0 reads "fewer than 5", as 1..4 would
     assert any("Fewer than 5 answers in Q1 2027 so far" in t for t in texts(report))
 

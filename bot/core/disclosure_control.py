@@ -17,6 +17,14 @@ table is suppressed in two steps, as statistical offices do:
    no other cell. While some protected cell is determined, one more cell (the cheapest in a
    relation with it) is withheld, to a fixed point. Cells marked `frozen` are never chosen:
    that is how a team's figures stay independent of anonymous disclosures.
+3. **Non-negativity (intervals).** Counts are never negative, so a relation whose withheld
+   cells all carry the same sign bounds each of them by their known total: a total of 0 pins
+   every one to 0 (a team with 6 examples, all of them "coding", shows that every other theme
+   is 0, although 0 and "a few" were to read the same), and a total of 1 to K-1 says that
+   fewer than K people are among them. So, in the same loop, such a relation's withheld total
+   must be at least K, or 0 when none of its cells is protected from 0; else one more of its
+   cells is withheld (`pinned`). This looks at one relation at a time, which is what a reader
+   adding up a row does; bounds that need several relations combined are not searched for.
 
 The arithmetic is exact (`fractions.Fraction`), so `determined` is a proof, not an estimate;
 `leverage-bot privacy audit` runs the same test over everything published for a quarter.
@@ -110,14 +118,11 @@ class Table:
                     self.primary.add(cell.key)
 
     def suppress_complementary(self) -> list[str]:
-        """Withhold more cells until no protected cell is determined; returns those added."""
+        """Withhold more cells until no protected cell is determined and no relation pins its
+        unknown cells (see the module docstring); returns those added."""
         added: list[str] = []
-        while exposed := self.exposed():
-            firsts: dict[str, str] = {}  # one exposed cell per block per round
-            for cell in exposed:
-                firsts.setdefault(cell.split(".", 1)[0], cell)
-            for cell in firsts.values():
-                key = self._complement_for(cell)
+        while chosen := self._next_complements():
+            for key in sorted(chosen):
                 if key not in self.withheld:
                     self.withheld.add(key)
                     added.append(key)
@@ -131,6 +136,21 @@ class Table:
                 added.remove(key)
         return added
 
+    def _next_complements(self) -> set[str]:
+        """One round: a complement per block for a determined protected cell; when there is
+        none, a complement per block for a pinned relation."""
+        known = self.determined()
+        firsts: dict[str, str] = {}
+        for cell in self._protected(known):
+            firsts.setdefault(_block(cell), cell)
+        if firsts:
+            return {self._complement_for(cell) for cell in firsts.values()}
+        pins: dict[str, dict[str, int]] = {}
+        for relation in self.pinned(known):
+            first = min(c for c in relation if c in self.withheld and c not in known)
+            pins.setdefault(_block(first), relation)
+        return {self._complement_in(r, known) for r in pins.values()}
+
     def suppress(self) -> Table:
         self.suppress_primary()
         self.suppress_complementary()
@@ -141,8 +161,44 @@ class Table:
         return determined(self.relations, self.withheld)
 
     def exposed(self) -> list[str]:
-        """Protected withheld cells that the published cells and relations determine."""
-        return sorted(c for c in self.determined() if self.cells[c].protected(self.k))
+        """Withheld cells the published ones give away: protected cells determined exactly,
+        and the unknown cells of a relation that pins them (`pinned`)."""
+        known = self.determined()
+        pinned = {c for r in self.pinned(known) for c in r if c in self.withheld - known}
+        return sorted(set(self._protected(known)) | pinned)
+
+    def _protected(self, cells: set[str]) -> list[str]:
+        return sorted(c for c in cells if self.cells[c].protected(self.k))
+
+    def pinned(self, known: set[str] | None = None) -> list[dict[str, int]]:
+        """Relations whose unknown cells (withheld, and not determined: `known`) all carry the
+        same sign and so add up to a known total, when that total gives protected cells away:
+        0 when one of them is protected from 0 (`BELOW_K`), or 1 to K-1 (fewer than K people
+        among them)."""
+        known = self.determined() if known is None else known
+        found = []
+        for relation in self.relations:
+            hidden = {c: n for c, n in relation.items() if c in self.withheld and c not in known}
+            if not hidden or len({n > 0 for n in hidden.values()}) > 1:
+                continue
+            sign = 1 if next(iter(hidden.values())) > 0 else -1
+            rest = sum(n * self.cells[c].value for c, n in relation.items() if c not in hidden)
+            total = -sign * rest  # = the sum of |coefficient| x value over the unknown cells
+            protects = {self.cells[c].protect for c in hidden}
+            if total >= self.k or protects == {NONE}:
+                continue
+            if total > 0 or BELOW_K in protects:
+                found.append(relation)
+        return found
+
+    def _complement_in(self, relation: dict[str, int], known: set[str]) -> str:
+        """For a pinned relation: its cheapest published, unfrozen cell (withheld, it either
+        adds its count to the unknown total or makes the signs mixed); else, as for a
+        determined cell, the nearest one through the relations."""
+        candidates = [c for c in relation if self.shown(c) and not self.cells[c].frozen]
+        if candidates:
+            return min(candidates, key=self._cost)
+        return self._complement_for(min(c for c in relation if c in self.withheld - known))
 
     def _complement_for(self, key: str) -> str:
         """The cheapest published, unfrozen cell in a relation with `key`; else with any

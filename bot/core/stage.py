@@ -2,6 +2,17 @@
 
 `assess` is the one entry point every surface uses (`/ai-stage`, App Home, `leverage-bot stage`,
 the chart and the HTML report), so they can never disagree.
+
+The stage is published only as far as the published figures decide it. It is estimated from
+the raw counts, but a criterion whose figures are withheld counts as unknown, and so does the
+covert-dominance cap while the covert share is withheld. When the unknowns could move the
+stage (below K answers, always), the quarter is "not estimated yet" and its stage is carried
+forward from the last quarter whose published figures did decide it (stage 1, the floor, when
+none did). So the stage, its trend, its evidence and its constraint are functions of what is
+published: one more answer below K, or a withheld cell, cannot flip them. Carrying the last
+value forward rather than showing no stage keeps one meaning on every surface (each renders a
+stage number) and does not make the stage blink to "unknown" at the start of every quarter;
+the report says that the stage was carried, and from where.
 """
 
 from __future__ import annotations
@@ -71,6 +82,10 @@ class StageReport:
     facts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     registry: dict[str, Any] = field(default_factory=dict)
+    # False: this quarter's published figures do not decide the stage; it is carried forward
+    # from `stage_carried_from` (None: no earlier quarter decided one, stage 1 is the floor).
+    estimated: bool = True
+    stage_carried_from: str | None = None
 
     @property
     def stage_name(self) -> str:
@@ -95,6 +110,8 @@ class StageReport:
             "facts": self.facts,
             "notes": self.notes,
             "registry": self.registry,
+            "estimated": self.estimated,
+            "stage_carried_from": self.stage_carried_from,
         }
 
 
@@ -103,6 +120,8 @@ class _Estimate:
     stage: int
     criteria: list[rules.Criterion]
     caps: list[tuple[int, str]]
+    estimated: bool = True  # see `StageReport.estimated`
+    carried_from: str | None = None
 
 
 def _growth(history: list[Signals], facts: Facts) -> int:
@@ -165,22 +184,43 @@ def _why(public: Signals, figures: tuple[str, ...] | set[str], k: int) -> str:
     return f"fewer than {k} people behind this figure"
 
 
-def _public_text(c: rules.Criterion, public: Signals, k: int) -> tuple[str, bool | None]:
-    """The line as read, or 'withheld' when a figure it shows is behind fewer than K."""
+def _withheld_inputs(c: rules.Criterion, public: Signals) -> list[str]:
+    """The figures a criterion reads that are withheld in `public`."""
     figures = CRITERION_FIGURES.get(c.key, ())
     if not public.disclosures_counted:  # below K disclosures, covert use enters no figure
         figures = tuple(f for f in figures if f not in ("covert", "covert_share"))
-    hidden = [f for f in figures if f in public.hidden]
+    return [f for f in figures if f in public.hidden]
+
+
+def _public_text(c: rules.Criterion, public: Signals, k: int) -> tuple[str, bool | None]:
+    """The line as read, or 'withheld' when a figure it shows is behind fewer than K."""
+    hidden = _withheld_inputs(c, public)
     if not hidden:
         return c.text, c.met
     label = c.text.split(": ", 1)[0]
     return f"{label}: withheld ({_why(public, tuple(hidden), k)})", None
 
 
-def _cap_text(cap: int, reason: str, public: Signals, k: int) -> str:
-    if cap == 1 and "covert_share" in public.hidden:
-        return f"A cap on covert use applies: figures withheld ({_why(public, {'covert'}, k)})"
-    return reason
+def _as_published(
+    est: _Estimate, public: Signals, growth_known: bool = True
+) -> tuple[_Estimate, bool]:
+    """What the published figures say of an estimate, and whether they decide its stage.
+
+    A criterion whose figures are withheld has `met` None; the covert-dominance cap is kept
+    only when the covert share is published (below K disclosures covert use counts as none,
+    which is published too, so the cap is then known not to hold). The stage is decided when
+    every way the unknowns could fall gives the same stage."""
+    found = [
+        c if not _withheld_inputs(c, public) and (growth_known or c.key != "growth")
+        else replace(c, met=None)
+        for c in est.criteria
+    ]  # fmt: skip
+    covert_unknown = public.disclosures_counted and "covert_share" in public.hidden
+    caps = [(cap, why) for cap, why in est.caps if not (cap == 1 and covert_unknown)]
+    ceiling = min([cap for cap, _ in caps], default=len(STAGE_NAMES))
+    low = min(rules.gated_stage(found, unknown_met=False), ceiling, 1 if covert_unknown else 5)
+    high = min(rules.gated_stage(found, unknown_met=True), ceiling)
+    return _Estimate(low, found, caps), low == high
 
 
 def _evidence(
@@ -190,10 +230,10 @@ def _evidence(
     for c in est.criteria:
         text, met = _public_text(c, public, k)
         lines.append({"stage": c.stage, "met": met, "text": text, "key": c.key})
-    for cap, reason in est.caps:
-        lines.append(
-            {"stage": cap, "met": False, "text": _cap_text(cap, reason, public, k), "cap": True}
-        )
+    for cap, reason in est.caps:  # only caps its published figures show (`_as_published`)
+        lines.append({"stage": cap, "met": False, "text": reason, "cap": True})
+    if not est.estimated:
+        lines.append({"stage": None, "met": False, "key": "carried", "text": _carried_text(est)})
     lines += _unknown(public, k)
     for problem in facts.contradictions:
         lines.append({"stage": None, "met": False, "text": f"Contradictory facts: {problem}"})
@@ -213,6 +253,18 @@ def _evidence(
             {"stage": None, "met": False, "text": f"Fewer than {k} answers in {quarter} so far"}
         )
     return lines
+
+
+def _carried_text(est: _Estimate) -> str:
+    if est.carried_from is None:
+        return (
+            "Stage not estimated yet: too few published figures to judge it; stage 1 is shown "
+            "as the floor"
+        )
+    return (
+        "Stage not estimated yet: too few published figures to judge this quarter; the stage "
+        f"is carried forward from {quarters.quarter_label(est.carried_from)}"
+    )
 
 
 def _unknown(public: Signals, k: int) -> list[dict[str, Any]]:
@@ -240,26 +292,51 @@ def _facts_for(quarter: str, latest: str, history: list[Any], now: Facts) -> Fac
     return facts_core.facts_as_of(history, quarters.quarter_end(quarter))
 
 
-def estimates(
+def published_estimates(
     series: list[Signals],
+    public: Sequence[Signals],
     changes: list[Any],
     now: Facts,
     t: dict[str, Any],
     last: int = 0,
     latest: str | None = None,
+    facts_last: Facts | None = None,
 ) -> list[_Estimate]:
-    """The estimate for each of the last `last` quarters (all when 0), each with the facts of
-    its quarter (`latest`, the newest quarter with data, is judged with today's facts)."""
+    """The published estimate of each of the last `last` quarters (all when 0): criteria and
+    caps as their figures are published, and the stage where those decide it, else carried
+    forward from the last quarter that did (looking back before the window if need be).
+    `facts_last` judges the newest quarter with other facts (the registry's gates)."""
     latest = latest or series[-1].quarter
     start = max(0, len(series) - last) if last else 0
-    return [
-        estimate(series[: i + 1], _facts_for(series[i].quarter, latest, changes, now), t)
-        for i in range(start, len(series))
-    ]
+
+    def judge(i: int) -> tuple[_Estimate, bool]:
+        facts = facts_last if facts_last and i == len(series) - 1 else None
+        facts = facts or _facts_for(series[i].quarter, latest, changes, now)
+        need = int(t["stage5"]["growth_quarters"])
+        growth_known = all("production" not in public[j].hidden for j in range(i - need, i + 1)
+                           if j >= 0)  # fmt: skip
+        return _as_published(estimate(series[: i + 1], facts, t), public[i], growth_known)
+
+    carried: tuple[int, str | None] = (1, None)  # the floor, until some quarter decides
+    for j in range(start - 1, -1, -1):
+        est, decided = judge(j)
+        if decided:
+            carried = (est.stage, series[j].quarter)
+            break
+    out = []
+    for i in range(start, len(series)):
+        est, decided = judge(i)
+        if decided:
+            carried = (est.stage, series[i].quarter)
+        else:
+            est.stage, est.estimated, est.carried_from = carried[0], False, carried[1]
+        out.append(est)
+    return out
 
 
 def change_reason(before: _Estimate, after: _Estimate) -> str | None:
-    """Why the stage moved between two quarters, in a few plain words (for the chart)."""
+    """Why the stage moved between two quarters, in a few plain words (for the chart); only
+    criteria whose figures are published in both quarters are named."""
     if before.stage == after.stage:
         return None
     was = {c.key: c.met for c in before.criteria}
@@ -268,10 +345,18 @@ def change_reason(before: _Estimate, after: _Estimate) -> str | None:
     caps_then = {cap for cap, _ in before.caps}
     caps_now = {cap for cap, _ in after.caps}
     if up:
-        moved = [c for c in after.criteria if low < c.stage <= high and c.met and not was[c.key]]
+        moved = [
+            c
+            for c in after.criteria
+            if low < c.stage <= high and c.met is True and was[c.key] is False
+        ]
         capped = [CAP_WORDS[cap][0] for cap in sorted(caps_then - caps_now)]
     else:
-        moved = [c for c in after.criteria if low < c.stage <= high and not c.met and was[c.key]]
+        moved = [
+            c
+            for c in after.criteria
+            if low < c.stage <= high and c.met is False and was[c.key] is True
+        ]
         capped = [CAP_WORDS[cap][1] for cap in sorted(caps_now - caps_then)]
     if 2 in caps_then ^ caps_now:  # the cap already says it: policy and review path
         moved = [c for c in moved if c.key not in ("ai_policy", "review_path")]
@@ -295,20 +380,17 @@ CAP_WORDS = {
 
 
 async def stage_history(services: Any) -> dict[str, int]:
-    """Every quarter's stage, oldest first: for exports that auditors read."""
+    """Every quarter's published stage, oldest first: for exports that auditors read."""
     t = load_thresholds(services.settings.stage_thresholds_file)
-    by_quarter = await signals_core.org_signals(
-        services,
-        t["signals"]["repeatable_min_people"],
-        t["signals"]["repeatable_min_teams"],
-        raw=True,
+    by_quarter = await signals_core.figures(
+        services, t["signals"]["repeatable_min_people"], t["signals"]["repeatable_min_teams"]
     )
     if not by_quarter:
         return {}
-    now = await facts_core.load_facts(services)
-    changes = await facts_core.fact_history(services)
-    series = list(by_quarter.values())
-    return {q: e.stage for q, e in zip(by_quarter, estimates(series, changes, now, t), strict=True)}
+    now, changes = await facts_core.facts_and_history(services)
+    chosen = list(by_quarter.values())
+    found = published_estimates([f.raw for f in chosen], PublicSeries(chosen), changes, now, t)
+    return {q: e.stage for q, e in zip(by_quarter, found, strict=True)}
 
 
 def _trend(
@@ -319,12 +401,12 @@ def _trend(
     t: dict[str, Any],
     latest: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Stages from the raw series, figures from the public one (None where withheld), and
-    where the stage moved, why."""
+    """Stages as published (`published_estimates`), figures from the public series (None
+    where withheld), and where the stage moved, why."""
     out = []
     window = int(t["trend"]["quarters"])
     recent = public[-window:]
-    found = estimates(series, changes, now, t, window + 1, latest)
+    found = published_estimates(series, public, changes, now, t, window + 1, latest)
     found = found[-len(recent) - 1 :]
     previous = found[0] if len(found) > len(recent) else None
     for sig, est in zip(recent, found[-len(recent) :], strict=True):
@@ -334,6 +416,7 @@ def _trend(
             {
                 "quarter": sig.quarter,
                 "stage": est.stage,
+                "estimated": est.estimated,
                 "answered": shown["answered"],
                 "response_rate": shown["response_rate"],
                 "breadth": shown["breadth"],
@@ -420,14 +503,16 @@ async def assess_fresh(
             measured=max(sig.measured, registry.measured),
         )
         then = facts_with_gates(then, registry)
-    est = estimate(series, then, t)
+    [est] = published_estimates(series, public, changes, now, t, 1, latest, facts_last=then)
     evidence = _evidence(est, then, sig, public[-1], k) + registry_evidence(registry)
     constraint = _constraint(est, evidence, public[-1])
     _advise(constraint, then, now, t, past=quarter != latest)
     return StageReport(
         quarter=quarter,
         stage=est.stage,
-        confidence=rules.confidence(sig, t),
+        estimated=est.estimated,
+        stage_carried_from=est.carried_from,
+        confidence=rules.confidence(public[-1], t),
         constraint=constraint,
         evidence=evidence,
         signals=public[-1].to_dict(),

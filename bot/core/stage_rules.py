@@ -49,7 +49,7 @@ class Criterion:
     stage: int
     key: str
     text: str
-    met: bool
+    met: bool | None  # None: its figures are withheld, so whether it holds is not published
     step: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,10 +121,12 @@ def criteria(sig: Signals, facts: Facts, t: dict[str, Any], growth: int) -> list
     ]  # fmt: skip
 
 
-def gated_stage(found: list[Criterion]) -> int:
+def gated_stage(found: list[Criterion], unknown_met: bool = False) -> int:
+    """The highest stage whose criteria (and every lower stage's) all hold; a criterion whose
+    `met` is unknown (None) counts as `unknown_met`."""
     stage = 1
     for level in (2, 3, 4, 5):
-        if all(c.met for c in found if c.stage <= level):
+        if all(unknown_met if c.met is None else c.met for c in found if c.stage <= level):
             stage = level
         else:
             break
