@@ -27,6 +27,7 @@ from storage.models.coordination import DATA_VERSION_ROW, DataVersion
 UNTRACKED = frozenset(
     {"data_version", "rate_limit_state", "submissionguard", "seenrequest", "alembic_version"}
 ) | {"gatenotice"}  # the review gates' outbox: no view reads it
+UNTRACKED |= {"teamrelease"}  # written by a read: it stores what that read computed
 # Delivery statuses that are pure bookkeeping of the outbox (claims, leases, rescheduling).
 _QUIET_DELIVERY = frozenset({"claimed", "pending"})
 _CHANGED = "leverage_data_changed"

@@ -4,16 +4,27 @@ Managers see response rates, themes, how much use is sanctioned, and which gates
 hit, so that they can remove obstacles. They never see who did not answer; they see a person's
 example by name only when that person consented to share it. A team smaller than K people is
 withheld entirely, because any figure about it could single someone out.
+
+A team's figures are published in releases (`team_views`): a manager reading the view before
+and after one known person answers would otherwise learn that answer from the difference. The
+stored, already-suppressed release is served until at least K of the team's answers are new,
+edited or gone since, or the quarter's campaign has closed; then the view is computed again and
+stored as the next release. Examples shared by name with consent are shown as they come: their
+authors chose to be seen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.core.signals import Signals, team_signals
 from bot.core.vocabulary import GATES, WORK_KINDS
+from storage.models import TeamRelease
 from storage.queries import org as org_q
+from storage.queries import releases as releases_q
 from storage.queries import signals as signals_q
 
 ADMIN_TEAMS = 40
@@ -108,12 +119,71 @@ async def build_team_summary(
     return summary
 
 
+async def team_views(
+    services: Any, quarter: str, team_ids: list[int] | None = None
+) -> list[Signals]:
+    """Per-team figures as released (see the module docstring), for teams of at least K
+    people: `team_signals` for whoever reads a team, a batch at a time."""
+    k = services.min_group_size
+    async with services.db.session() as session:
+        sizes = await signals_q.team_sizes(session)
+        wanted = sorted(
+            t for t in (sizes if team_ids is None else team_ids) if sizes.get(t, 0) >= k
+        )
+        stored = await releases_q.releases(session, quarter, wanted)
+        changes = await releases_q.answer_changes(session, quarter, wanted)
+        closed = await releases_q.campaign_closed(session, quarter)
+    due = [t for t in wanted if _release_due(stored.get(t), changes.get(t), closed, k)]
+    live = [t for t in wanted if t in due or t not in stored]
+    computed = {s.team_id: s for s in await team_signals(services, quarter, live)} if live else {}
+    released = [computed[t] for t in due if t in computed]
+    if released:
+        async with services.db.session() as session:
+            for s in released:
+                answers, _, _, newest = changes.get(int(s.team_id or 0), (0, 0, 0, None))
+                release = _release(quarter, s, k, answers, newest, closed)
+                await releases_q.save_release(session, release)
+    views = {t: _stored_signals(r) for t, r in stored.items() if t not in computed}
+    return [views.get(t) or computed[t] for t in wanted if t in views or t in computed]
+
+
+def _release_due(
+    release: TeamRelease | None,
+    change: tuple[int, int, int, datetime | None] | None,
+    closed: bool,
+    k: int,
+) -> bool:
+    """Release again when K answers changed since (new, edited, or gone), or at the close.
+    A team never released is served live until its first K answers: below K answers every
+    figure of a team is withheld anyway, whichever of 0 to K-1 it has."""
+    answers, newer, kept, _ = change or (0, 0, 0, None)
+    if release is None:
+        return answers >= k or closed
+    if release.k != k:
+        return True
+    gone = max(0, release.answers - kept)  # erased since (`/ai-leverage forget`)
+    return newer + gone >= k or (closed and not release.final)
+
+
+def _release(
+    quarter: str, s: Signals, k: int, answers: int, newest: datetime | None, closed: bool
+) -> TeamRelease:
+    return TeamRelease(
+        quarter=quarter, team_id=int(s.team_id or 0), k=k, answers=answers, as_of=newest,
+        final=closed, figures=json.dumps(asdict(s), sort_keys=True),
+    )  # fmt: skip
+
+
+def _stored_signals(release: TeamRelease) -> Signals:
+    return Signals(**json.loads(release.figures))
+
+
 async def _fill(
     services: Any, summary: TeamSummary, team_ids: list[int], teams: dict[int, tuple[str, int]]
 ) -> None:
     k, quarter = summary.min_group_size, summary.quarter
     big = [t for t in team_ids if teams[t][1] >= k]
-    by_team = {s.team_id: s for s in await team_signals(services, quarter, big)} if big else {}
+    by_team = {s.team_id: s for s in await team_views(services, quarter, big)} if big else {}
     for team_id in team_ids:
         name, size = teams[team_id]
         piece = TeamSlice(team_id, name, size)

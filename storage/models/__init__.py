@@ -12,6 +12,7 @@ from storage.models.disclosures import (
 )
 from storage.models.facts import FactChange, OrgFact
 from storage.models.org import Person, Team
+from storage.models.releases import TeamRelease
 from storage.models.replay import SeenRequest
 from storage.models.scheduler import ScheduledJob
 from storage.models.teams import TeamsConversation, TeamsSent
@@ -50,6 +51,7 @@ __all__ = [
     "SeenRequest",
     "SubmissionGuard",
     "Team",
+    "TeamRelease",
     "TeamsConversation",
     "TeamsSent",
     "ToolApproval",
