@@ -40,6 +40,8 @@ def interval_attack(t: Table) -> dict[str, tuple[int, int]]:
         unknown = {c: n for c, n in relation.items() if not t.shown(c)}
         if not unknown or len({n > 0 for n in unknown.values()}) > 1:
             continue
+        if not any(t.value(c) for c in relation if c not in unknown):
+            continue  # zeros that follow from published zeros tell nothing new
         sign = 1 if next(iter(unknown.values())) > 0 else -1
         total = -sign * sum(n * t.value(c) for c, n in relation.items() if c not in unknown)  # type: ignore[operator]
         for cell, n in unknown.items():

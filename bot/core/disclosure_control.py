@@ -173,8 +173,8 @@ class Table:
     def pinned(self, known: set[str] | None = None) -> list[dict[str, int]]:
         """Relations whose unknown cells (withheld, and not determined: `known`) all carry the
         same sign and so add up to a known total, when that total gives protected cells away:
-        0 when one of them is protected from 0 (`BELOW_K`), or 1 to K-1 (fewer than K people
-        among them)."""
+        0 when one of them is protected from 0 (`BELOW_K`) and the published cells are not all
+        0 themselves, or 1 to K-1 (fewer than K people among them)."""
         known = self.determined() if known is None else known
         found = []
         for relation in self.relations:
@@ -187,18 +187,20 @@ class Table:
             protects = {self.cells[c].protect for c in hidden}
             if total >= self.k or protects == {NONE}:
                 continue
-            if total > 0 or BELOW_K in protects:
-                found.append(relation)
+            if total > 0 or (BELOW_K in protects and any(self.cells[c].value for c in relation)):
+                found.append(relation)  # (a 0 that follows from published zeros tells nothing)
         return found
 
     def _complement_in(self, relation: dict[str, int], known: set[str]) -> str:
-        """For a pinned relation: its cheapest published, unfrozen cell (withheld, it either
-        adds its count to the unknown total or makes the signs mixed); else, as for a
-        determined cell, the nearest one through the relations."""
+        """For a pinned relation: a published, unfrozen cell, a part before a total (withheld,
+        a part adds its count to the unknown total, a total makes the signs mixed), the
+        cheapest first; else, as for a determined cell, the nearest one through the relations."""
+        unknown = [c for c in relation if c in self.withheld and c not in known]
+        sign = relation[unknown[0]] > 0
         candidates = [c for c in relation if self.shown(c) and not self.cells[c].frozen]
-        if candidates:
-            return min(candidates, key=self._cost)
-        return self._complement_for(min(c for c in relation if c in self.withheld - known))
+        if candidates:  # a part (same sign as the unknown cells) before a total, then the cost
+            return min(candidates, key=lambda c: ((relation[c] > 0) != sign, self._cost(c)))
+        return self._complement_for(min(unknown))
 
     def _complement_for(self, key: str) -> str:
         """The cheapest published, unfrozen cell in a relation with `key`; else with any

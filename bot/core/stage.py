@@ -3,16 +3,17 @@
 `assess` is the one entry point every surface uses (`/ai-stage`, App Home, `leverage-bot stage`,
 the chart and the HTML report), so they can never disagree.
 
-The stage is published only as far as the published figures decide it. It is estimated from
-the raw counts, but a criterion whose figures are withheld counts as unknown, and so does the
-covert-dominance cap while the covert share is withheld. When the unknowns could move the
-stage (below K answers, always), the quarter is "not estimated yet" and its stage is carried
-forward from the last quarter whose published figures did decide it (stage 1, the floor, when
-none did). So the stage, its trend, its evidence and its constraint are functions of what is
-published: one more answer below K, or a withheld cell, cannot flip them. Carrying the last
+The stage is published only as far as the published figures decide it. It is estimated from the
+raw counts, but a criterion whose figures are withheld counts as unknown, and so does the
+covert-dominance cap while the covert share is withheld. When the unknowns could move the stage
+(below K answers, always), the quarter is "not estimated yet" and its stage is carried forward
+from the last quarter whose published figures did decide it, kept within the range this
+quarter's published figures allow (their lowest stage when none did, or when the carried stage
+lies outside it). So the stage, its trend, its evidence and its constraint are functions of what
+is published: one more answer below K, or a withheld cell, cannot flip them. Carrying the last
 value forward rather than showing no stage keeps one meaning on every surface (each renders a
-stage number) and does not make the stage blink to "unknown" at the start of every quarter;
-the report says that the stage was carried, and from where.
+stage number) and does not make the stage blink to "unknown" at the start of every quarter; the
+report says that the stage was carried, and from where.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class StageReport:
     notes: list[str] = field(default_factory=list)
     registry: dict[str, Any] = field(default_factory=dict)
     # False: this quarter's published figures do not decide the stage; it is carried forward
-    # from `stage_carried_from` (None: no earlier quarter decided one, stage 1 is the floor).
+    # from `stage_carried_from` (None: shown at the lowest stage its published figures allow).
     estimated: bool = True
     stage_carried_from: str | None = None
 
@@ -122,6 +123,7 @@ class _Estimate:
     caps: list[tuple[int, str]]
     estimated: bool = True  # see `StageReport.estimated`
     carried_from: str | None = None
+    high: int | None = None  # not decided: the published figures allow `stage` to `high`
 
 
 def _growth(history: list[Signals], facts: Facts) -> int:
@@ -220,7 +222,7 @@ def _as_published(
     ceiling = min([cap for cap, _ in caps], default=len(STAGE_NAMES))
     low = min(rules.gated_stage(found, unknown_met=False), ceiling, 1 if covert_unknown else 5)
     high = min(rules.gated_stage(found, unknown_met=True), ceiling)
-    return _Estimate(low, found, caps), low == high
+    return _Estimate(low, found, caps, high=None if low == high else high), low == high
 
 
 def _evidence(
@@ -256,15 +258,10 @@ def _evidence(
 
 
 def _carried_text(est: _Estimate) -> str:
-    if est.carried_from is None:
-        return (
-            "Stage not estimated yet: too few published figures to judge it; stage 1 is shown "
-            "as the floor"
-        )
-    return (
-        "Stage not estimated yet: too few published figures to judge this quarter; the stage "
-        f"is carried forward from {quarters.quarter_label(est.carried_from)}"
-    )
+    head = "Stage not estimated yet: too few published figures to decide it"
+    if est.carried_from is not None:
+        return f"{head}; carried forward from {quarters.quarter_label(est.carried_from)}"
+    return f"{head}; shown at the lowest stage the published figures allow"
 
 
 def _unknown(public: Signals, k: int) -> list[dict[str, Any]]:
@@ -328,8 +325,10 @@ def published_estimates(
         est, decided = judge(i)
         if decided:
             carried = (est.stage, series[i].quarter)
-        else:
-            est.stage, est.estimated, est.carried_from = carried[0], False, carried[1]
+        else:  # the last decided stage, within what this quarter's figures allow
+            shown = min(max(carried[0], est.stage), est.high or est.stage)
+            est.carried_from = carried[1] if shown == carried[0] else None
+            est.stage, est.estimated = shown, False
         out.append(est)
     return out
 
