@@ -167,6 +167,10 @@ class Table:
         pinned = {c for r in self.pinned(known) for c in r if c in self.withheld - known}
         return sorted(set(self._protected(known)) | pinned)
 
+    def determined_protected(self) -> list[str]:
+        """Protected withheld cells determined exactly (the linear test alone)."""
+        return self._protected(self.determined())
+
     def _protected(self, cells: set[str]) -> list[str]:
         return sorted(c for c in cells if self.cells[c].protected(self.k))
 

@@ -248,7 +248,8 @@ def _pools(t: Table, specs: list[tuple[str, list[str]]]) -> None:
     """Publish each pool that reaches K ("smaller themes (n)"), unless it determines a
     protected cell: a whole batch at once when that is safe (one test), else each half."""
     added = [key for key, parts in specs if _add_pool(t, key, parts)]
-    if not added or not t.exposed():
+    # A pool (at least K) never pins its parts, so only the linear test can object to it.
+    if not added or not t.determined_protected():
         return
     for key in added:
         _drop_pool(t, key)

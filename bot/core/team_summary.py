@@ -16,7 +16,7 @@ authors chose to be seen.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +175,8 @@ def _release(
 
 
 def _stored_signals(release: TeamRelease) -> Signals:
-    return Signals(**json.loads(release.figures))
+    known = {f.name for f in fields(Signals)}  # a release stored before a field was dropped
+    return Signals(**{k: v for k, v in json.loads(release.figures).items() if k in known})
 
 
 async def _fill(
