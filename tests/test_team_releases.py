@@ -9,6 +9,7 @@ stored view is served until K answers are new, edited or gone, or the campaign c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -140,3 +141,10 @@ async def test_fewer_than_k_new_or_edited_answers_never_change_the_view(
             .values(has_example=True, tool_approved="not_approved", updated_at=later)
         )
     assert await manager_reads(services, manager) == before
+
+
+async def test_readers_releasing_at_once_all_get_the_view(services: Services) -> None:
+    """Close-of-campaign DMs are built concurrently: each may release the same team."""
+    _, _, manager = await review_scenario(services)
+    readings = await asyncio.gather(*(manager_reads(services, manager) for _ in range(4)))
+    assert all(r == readings[0] for r in readings) and "Platform (14 people)" in readings[0][0]

@@ -382,7 +382,10 @@ async def stage_history(services: Any) -> dict[str, int]:
     """Every quarter's published stage, oldest first: for exports that auditors read."""
     t = load_thresholds(services.settings.stage_thresholds_file)
     by_quarter = await signals_core.figures(
-        services, t["signals"]["repeatable_min_people"], t["signals"]["repeatable_min_teams"]
+        services,
+        t["signals"]["repeatable_min_people"],
+        t["signals"]["repeatable_min_teams"],
+        teams=False,  # the stage reads the organisation's figures only
     )
     if not by_quarter:
         return {}

@@ -142,7 +142,7 @@ async def team_views(
             for s in released:
                 answers, _, _, newest = changes.get(int(s.team_id or 0), (0, 0, 0, None))
                 release = _release(quarter, s, k, answers, newest, closed)
-                await releases_q.save_release(session, release)
+                await releases_q.save_release(session, release, postgres=services.db.is_postgres)
     views = {t: _stored_signals(r) for t, r in stored.items() if t not in computed}
     return [views.get(t) or computed[t] for t in wanted if t in views or t in computed]
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Answer, Campaign, TeamRelease
@@ -57,6 +59,15 @@ async def campaign_closed(session: AsyncSession, quarter: str) -> bool:
     return campaign is not None and campaign.status == "closed"
 
 
-async def save_release(session: AsyncSession, release: TeamRelease) -> None:
-    """Insert or replace (two replicas releasing at once store the same figures)."""
-    await session.merge(release)
+async def save_release(session: AsyncSession, release: TeamRelease, *, postgres: bool) -> None:
+    """Insert or replace in one statement: two readers releasing the same team at once (two
+    close-of-campaign DMs, two replicas) store the same figures, and neither fails."""
+    insert = pg_insert if postgres else sqlite_insert
+    values = release.model_dump()
+    statement = insert(TeamRelease).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["quarter", "team_id"],
+            set_={k: v for k, v in values.items() if k not in ("quarter", "team_id")},
+        )
+    )
