@@ -109,7 +109,9 @@ async def test_demand_lists_unapproved_tools_with_their_work(services: Services)
     assert items is not None
     # A1: cells below K are withheld: Copilot (2), ChatGPT for coding (2).
     assert [(d.tool, d.count) for d in items] == [("ChatGPT", 7)]
-    assert items[0].work_kinds == {"drafting": 5}
+    # Drafting 5 of 7 would say that the other kinds of work hold 2 (fewer than K): withheld
+    # too (non-negativity, review L1).
+    assert items[0].work_kinds == {}
     rendered = reports.render_demand(items, 5)
     assert "Approved" not in rendered and "Copilot" not in rendered and "coding" not in rendered
     for n in range(3):
@@ -212,7 +214,8 @@ async def test_at_k_small_cells_and_small_team_counts_are_withheld(services: Ser
     )
     view = await reports.overview(services, quarter)
     assert view.total == 5 and view.entries_shown
-    assert view.reasons == {"no_approved_tool": 5}
+    # "No approved tool" 5 beside its gate would pin the gate's other reason to 0: withheld.
+    assert view.reasons == {}
     assert view.tool_kinds == {} and view.other_tool_kinds == 5  # writing 4 + image 1
     # The counts (entries below them carry no team, so they cannot be joined to one).
     rendered = reports.render_overview(view).split("\n`")[0]
