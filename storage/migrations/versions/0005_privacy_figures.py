@@ -1,7 +1,7 @@
 """privacy figures: team views published in releases (review finding M2)
 
-Revision ID: 0004_privacy_figures
-Revises: 0002_usecases
+Revision ID: 0005_privacy_figures
+Revises: 0004_teams_registry
 Create Date: 2026-11-29 20:20:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0004_privacy_figures'
-down_revision: str | None = '0002_usecases'
+revision: str = '0005_privacy_figures'
+down_revision: str | None = '0004_teams_registry'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
