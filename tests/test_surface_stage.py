@@ -24,17 +24,15 @@ async def test_stage_fits_one_screen_and_names_the_unmet_checks(
     body = (await eventually(lambda: slack.responses))[0]["body"]
     shots.add("stage", "message", message(body) | {"ephemeral": True}, "/ai-stage (employee)")
     blocks = body["blocks"]
-    assert blocks[0]["text"]["text"] == "Stage 4 of 5: AI as infrastructure"
-    progress = next(t for t in texts(blocks) if t.startswith("*Towards stage 5"))
-    *unmet, met_line = progress.split("\n")[1:]
-    assert unmet and all(line.split(" ")[0] in (":x:", ":grey_question:") for line in unmet)
-    assert met_line == ":white_check_mark: The other 3 are met (see All evidence and trend)"
-    assert f"3 of {len(unmet) + 3} checks met" in progress
-    assert "Performance reviews credit AI use" in progress
+    # Q4 withholds "repeatable kinds", so its published figures allow stage 3 or 4: the lower
+    # is shown, with a note (docs/privacy.md, "The stage number").
+    assert blocks[0]["text"]["text"] == "Stage 3 of 5: Production capability"
+    progress = next(t for t in texts(blocks) if t.startswith("*Towards stage 4"))
+    assert "Stage not estimated yet" in progress
     flat = " ".join(texts(blocks))
     assert "facts set" not in flat and "Gates" not in flat
     assert len(blocks) <= 8 and len(flat) < 1800
-    assert body["text"].startswith("Stage 4 of 5: AI as infrastructure (Q4 2026")
+    assert body["text"].startswith("Stage 3 of 5: Production capability (Q4 2026")
 
     await sender.command(ids.STAGE_COMMAND, user_id=ADMIN_ID)
     admin = (await eventually(lambda: len(slack.responses) == 2 and slack.responses))[1]["body"]
