@@ -1,7 +1,7 @@
 """privacy figures: team views published in releases (review finding M2)
 
-Revision ID: 0005_privacy_figures
-Revises: 0004_teams_registry
+Revision ID: 0006_privacy_figures
+Revises: 0005_privacy_admin
 Create Date: 2026-11-29 20:20:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0005_privacy_figures'
-down_revision: str | None = '0004_teams_registry'
+revision: str = '0006_privacy_figures'
+down_revision: str | None = '0005_privacy_admin'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
