@@ -13,7 +13,7 @@ from collections import Counter
 from bot.config import Settings
 from bot.slack.client import make_web_client
 from bot.slack.double import SlackDouble
-from bot.slack.rate import GOVERNED, RateGovernor
+from bot.slack.rate import DECREASE, GOVERNED, STEP_SHARE, RateGovernor
 from storage.db import Database
 
 POST = "chat.postMessage"
@@ -98,3 +98,31 @@ async def test_methods_outside_the_campaign_are_never_held_back() -> None:
     started = time.monotonic()
     await governor.acquire("views.open")
     assert time.monotonic() - started < 0.5
+
+
+async def test_a_429_slows_the_method_down_once_per_pause() -> None:
+    """Multiplicative decrease: a 429 leaves slow start and cuts the rate to DECREASE of itself;
+    the other in-flight requests that hit the same wall do not cut it again, a later 429 does."""
+    governor = RateGovernor()
+    state = governor.state(POST)
+    state.rate = 200.0
+    await governor.on_ratelimited(POST, retry_after=0.05)
+    assert not state.slow_start
+    assert state.rate == 200.0 * DECREASE
+    assert state.paused_until > time.monotonic()
+    await governor.on_ratelimited(POST, retry_after=0.05)  # same pause: the same event
+    assert state.rate == 200.0 * DECREASE
+    assert state.ratelimited == 2
+    await asyncio.sleep(0.6)  # past the pause and its in-flight margin
+    await governor.on_ratelimited(POST, retry_after=0.05)
+    assert state.rate == 200.0 * DECREASE * DECREASE
+
+
+async def test_after_a_429_the_rate_grows_additively_not_by_doubling() -> None:
+    governor = RateGovernor()
+    state = governor.state(POST)
+    state.rate = 100.0
+    await governor.on_ratelimited(POST, retry_after=0.01)
+    after_429 = state.rate
+    governor._increase(state, state.last_increase + 1.0)  # one second at the pace
+    assert after_429 < state.rate <= after_429 + 100.0 * STEP_SHARE + 1e-9
