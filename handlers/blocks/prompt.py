@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.core.answers import PromptState
 from bot.core.ports import PromptMessage
+from bot.core.prompt_words import state_line as words_for_state
 from bot.core.quarters import quarter_label
 from handlers import ids
 
@@ -94,17 +95,7 @@ def state_text(state: PromptState) -> str:
 
 
 def _state_line(state: PromptState) -> str:
-    quarter = quarter_label(state.campaign_id)
-    until = f"until {state.closes_at:%A %d %B}"
-    if state.has_example:
-        line = f":white_check_mark: *Shared for {quarter}.* Thank you!"
-        return line + (
-            f" You can edit it {until}." if state.is_open else " The question has closed."
-        )
-    if state.answered:
-        line = f"Noted: *not this quarter* ({quarter}). No reminders will follow."
-        return line + (f" You can still add an example {until}." if state.is_open else "")
-    return f"The {quarter} question has closed; the next one comes next quarter. Thank you."
+    return words_for_state(state, bold="*", tick=":white_check_mark:")
 
 
 def state_blocks(state: PromptState) -> list[Block]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.answers import PromptState
 from bot.core.ports import PromptMessage
+from bot.core.prompt_words import state_line as words_for_state
 from bot.core.quarters import quarter_label
 from bot.core.team_summary import TeamSlice, TeamSummary, signal_lines
 from bot.core.vocabulary import WORK_KINDS
@@ -115,17 +116,7 @@ def action_set(*actions: Element) -> Element:
 
 def state_line(state: PromptState) -> str:
     """Where the person stands (the Slack DM's words, in the card's Markdown)."""
-    quarter = quarter_label(state.campaign_id)
-    until = f"until {state.closes_at:%A %d %B}"
-    if state.has_example:
-        line = f"✅ **Shared for {quarter}.** Thank you!"
-        return line + (
-            f" You can edit it {until}." if state.is_open else " The question has closed."
-        )
-    if state.answered:
-        line = f"Noted: **not this quarter** ({quarter}). No reminders will follow."
-        return line + (f" You can still add an example {until}." if state.is_open else "")
-    return f"The {quarter} question has closed; the next one comes next quarter. Thank you."
+    return words_for_state(state, bold="**", tick="✅")
 
 
 def state_card(state: PromptState) -> Card:
