@@ -44,6 +44,29 @@ JOB_TICK_SECONDS = 5  # how soon a due coordinated job (or a dead replica's) is 
 ALIGNED = datetime(2000, 1, 1, tzinfo=UTC)  # interval jobs fire on wall-clock multiples
 
 
+class _OneLineJobReports(logging.Filter):
+    """APScheduler's own lines that `Heartbeat` already reports better, dropped: a failed tick's
+    traceback (a database restart would print one per tick per replica; `Heartbeat` logs the
+    job and the error's type on one line and counts it) and "maximum number of running
+    instances reached" every 5 s while a long fan-out runs (counted as outcome "busy")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is not None and record.exc_info[0] is not None:
+            return False
+        return "maximum number of running instances" not in record.getMessage()
+
+
+def _quiet_apscheduler() -> None:
+    """Each replica ticks twice every 5 s: "Running job" and "executed successfully" at INFO
+    would be four lines a tick; the ticks show in `/metrics` (`leverage_scheduler_runs`)."""
+    executors = logging.getLogger("apscheduler.executors")
+    executors.setLevel(max(executors.getEffectiveLevel(), logging.WARNING))
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _OneLineJobReports) for f in target.filters):
+            target.addFilter(_OneLineJobReports())
+
+
 class Heartbeat:
     """When this replica's scheduler last finished a job; `/readyz` reads it."""
 
@@ -65,7 +88,10 @@ class Heartbeat:
         metrics.SCHEDULER_RUNS.labels(job=event.job_id, outcome=outcome).inc()
         if event.code == EVENT_JOB_ERROR:
             error = getattr(event, "exception", None)
-            logger.warning("job %s failed: %s", event.job_id, type(error).__name__)
+            logger.warning(
+                "job %s failed: %s; tried again in %g s",
+                event.job_id, type(error).__name__, self.tick_seconds,
+            )  # fmt: skip
         self.last = time.monotonic()
 
 
@@ -165,6 +191,7 @@ def coordinated_jobs(services: Services) -> list[Job]:
 
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     """Two thin ticks (see the module's docstring), both first run at start."""
+    _quiet_apscheduler()
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     jobs, owner, now = coordinated_jobs(services), default_worker_id(), datetime.now(UTC)
     ticks = [

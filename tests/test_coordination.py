@@ -5,15 +5,20 @@ fire missed while every replica was down is skipped (custom schedules) or caught
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.coordination import JOB_LEASE, RETRY_AFTER_ERROR, Job, run_if_due, tick
 from bot.core.services import Services
 from bot.scheduler import build_scheduler, coordinated_jobs
+from storage.db import Database
 from storage.queries import scheduler as q
+from tests.conftest import eventually
 from tests.test_campaign_fixtures import NOON, at
 
 HOURLY = CronTrigger(minute=0, timezone="UTC")
@@ -140,3 +145,32 @@ async def test_the_scheduler_is_two_thin_ticks_over_coordinated_jobs(services: S
         "campaign-open", "campaign-housekeeping", "retention", "review-gates", "replay-sweep",
     }  # fmt: skip
     assert names["campaign-open"].run_at_start  # a missed open day is caught up at start
+
+
+async def test_an_unreachable_database_is_one_log_line_per_tick_not_a_traceback(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database restart makes every tick fail on every replica: each failure is one line
+    naming the job and the error's type (and a count in /metrics), never APScheduler's
+    traceback, and the ticks that went well say nothing at INFO."""
+    gone = Services(settings=services.settings, db=Database("postgresql://u:p@127.0.0.1:9/x"))
+    scheduler = build_scheduler(gone)
+    before = sample("leverage_scheduler_runs_total", job="coordinated-jobs", outcome="error")
+    with caplog.at_level(logging.INFO):
+        scheduler.start()
+        try:
+            await eventually(
+                lambda: sample("leverage_scheduler_runs_total", job="coordinated-jobs",
+                               outcome="error") > before, timeout=10,
+            )  # fmt: skip
+        finally:
+            scheduler.shutdown(wait=False)
+            await gone.db.dispose()
+    assert not [r for r in caplog.records if r.exc_info and r.exc_info[0] is not None]
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler.executors")]
+    failed = [r.getMessage() for r in caplog.records if r.name == "leverage.scheduler"]
+    assert "job coordinated-jobs failed: ConnectionRefusedError; tried again in 5 s" in failed
+
+
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -21,6 +22,9 @@ from bot.slack.observability import READINESS, request_kind
 from bot.slack.simulator import SlackSender
 from storage.db import Database
 from tests.test_delivery_outbox import started
+from tests.test_privacy_disclosures import (
+    test_whole_flow_leaves_no_trace_in_rows_or_logs as disclosure_flow,
+)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -168,3 +172,29 @@ async def test_request_log_line_is_json_with_kind_status_and_time_but_no_user_or
 )  # fmt: skip
 def test_request_kind(body: bytes, content_type: str, kind: str) -> None:
     assert request_kind(body, content_type) == kind
+
+
+@pytest.fixture
+def json_debug_log(debug_log: Path) -> Path:
+    """conftest's root DEBUG file log, one JSON object a line from here on (`LOG_FORMAT=json`):
+    every field a record carries (its `extra=` too) is written, so it shows more than text."""
+    [handler] = [
+        h for h in logging.getLogger().handlers
+        if isinstance(h, logging.FileHandler) and Path(h.baseFilename) == debug_log
+    ]  # fmt: skip
+    handler.setFormatter(JsonFormatter())
+    return debug_log
+
+
+async def test_json_logs_at_debug_hold_no_disclosure_text_code_or_submitter(
+    services: Services, sender: SlackSender, slack: SlackDouble, json_debug_log: Path
+) -> None:
+    """The forensic disclosure flow (tests/test_privacy_disclosures.py), logged as JSON: the
+    same search of every line, and every line is one JSON object with the request fields."""
+    await disclosure_flow(services, sender, slack, json_debug_log)
+    first, *lines = json_debug_log.read_text("utf-8").splitlines()
+    assert first.endswith("privacy-test: flow starts")  # the fixture's line, before JSON
+    entries = [json.loads(line) for line in lines]
+    requests = [e for e in entries if e["logger"] == "leverage.http"]
+    assert {e["kind"] for e in requests} >= {"command", "view_submission"}
+    assert all(isinstance(e["status"], int) and e["duration_ms"] >= 0 for e in requests)

@@ -1,9 +1,11 @@
 """The operator's packaging: compose.yaml parses and wires two bot replicas to one healthy
-PostgreSQL; the Dockerfile is slim, non-root and checks health. (No container engine can pull
-images on the project's machines, so these are read, not run: see bench/RESULTS.md.)"""
+PostgreSQL; the Dockerfile is slim, non-root, checks health and copies all it installs. (No
+container can be built or run on the project's machines, so these are read, not run: see
+bench/RESULTS.md, "Containers".)"""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +46,21 @@ def test_dockerfile_is_slim_non_root_with_a_healthcheck() -> None:
     assert any(line.startswith("HEALTHCHECK") for line in lines)
     assert "/healthz" in (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["leverage-bot"]' in lines
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    """`pip install .` in the build stage sees only what was copied: a package pyproject.toml
+    installs (bot, handlers, storage: the migrations live in storage) but the Dockerfile did
+    not copy would build an image whose `serve` fails at its first import."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = {
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    }
+    assert packages and packages <= copied, packages - copied
+    assert {"pyproject.toml", project["project"]["readme"]} <= set(
+        " ".join(line for line in (ROOT / "Dockerfile").read_text().splitlines()
+                 if line.startswith("COPY ")).split()
+    )  # fmt: skip
