@@ -266,6 +266,35 @@ async def test_campaign_start_says_why_nobody_or_some_are_not_asked(
     assert "1 of 2 people have no Slack (or Teams) ID and are not asked" in out
 
 
+async def test_sending_without_a_usable_slack_says_why_and_keeps_the_messages_queued(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, slack: SlackDouble
+) -> None:
+    """No token, Slack unreachable, a token Slack refuses: not "sent 0, to retry 2" and exit 0,
+    but what happened and what to do, exit 2; a later run with Slack sends every prompt."""
+    (tmp_path / "all.csv").write_text(WITH_IDS)
+    assert (await run_cli(capsys, "org", "import", "all.csv"))[0] == 0
+    code, out, err = await run_cli(capsys, "campaign", "start", "--now")
+    assert code == 2 and "Campaign " in out  # opened; its prompts wait for Slack
+    assert "SLACK_BOT_TOKEN is not set, so 2 message(s) to Slack stay queued" in err
+    plain(err)
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-valid-looking")
+    env.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed_port()}/api/")
+    code, _, err = await run_cli(capsys, "campaign", "start", "--now")
+    assert code == 2 and "cannot reach Slack at http://127.0.0.1" in err
+    assert "2 message(s) to Slack stay queued" in err and "Check the network" in err
+    plain(err)
+    env.setenv("SLACK_API_URL", slack.base_url)
+    env.setenv("SLACK_BOT_TOKEN", "not-a-bot-token")
+    code, _, err = await run_cli(capsys, "campaign", "remind")
+    assert code == 2 and "Slack does not recognise SLACK_BOT_TOKEN (invalid_auth)" in err
+    plain(err)
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+    code, out, err = await run_cli(capsys, "campaign", "start", "--now")
+    assert code == 0, err
+    assert "sent 2," in out and "to retry 0" in out
+    assert slack.messages_to("U0BOSS") and slack.messages_to("U0ANA")
+
+
 async def test_disclosures_default_to_the_latest_quarter_with_disclosures(
     env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database: Database
 ) -> None:

@@ -21,6 +21,9 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    venv_bin = str(Path(sys.executable).absolute().parent)
+    # As after scripts/demo.sh: the venv that runs the demo is not on the reader's PATH.
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--people", "80", "--quarters", "3", "--seed", "3"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
@@ -67,6 +70,15 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
     assert main(["--demo", "stage"]) == 0  # from the demo's folder, without the variable
     assert capsys.readouterr().out.splitlines()[0] == demo_stage
     assert main(["--demo", "disclosures", "list"]) == 0
+
+    # The printed steps, pasted into that reader's shell, reach the demo's organisation.
+    steps = printed.split("Explore the same organisation with the CLI:\n", 1)[1].splitlines()
+    pasted = [line.strip() for line in steps[:3]]
+    assert pasted[0].startswith("source ") and pasted[1].startswith("export DATABASE_URL=")
+    shell = subprocess.run(["bash", "-c", "set -e; " + "; ".join(pasted)], capture_output=True,
+                           text=True, timeout=120, env=env, cwd=tmp_path)  # fmt: skip
+    assert shell.returncode == 0, shell.stderr[-2000:]
+    assert shell.stdout.splitlines()[0] == demo_stage
 
 
 def test_a_failed_demo_run_leaves_the_previous_outputs_as_they_were(

@@ -8,11 +8,12 @@ import sys
 import time
 from typing import Any
 
-from bot.cli.common import CliError, run_with_services
+from bot.cli.common import CliError, run_with_services, slack_problem
 from bot.core import campaigns
 from bot.core.campaigns import CampaignError
 from bot.core.delivery import DeliveryReport, run_due_deliveries
 from bot.core.services import Services
+from storage.queries import campaigns as campaign_queries
 from storage.queries import org as org_queries
 
 BAR_WIDTH = 30
@@ -77,6 +78,32 @@ def _run(work: Any) -> Any:
         raise CliError(str(error)) from None
 
 
+async def _send_due(services: Services) -> None:
+    """Send what is due, after making sure Slack can take it: without a usable token or with
+    Slack unreachable every send would only be put back for later, and "sent 0, to retry N"
+    would not say why."""
+    await _check_slack(services)
+    print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+
+
+async def _check_slack(services: Services) -> None:
+    settings = services.settings
+    async with services.db.session() as session:
+        due = await campaign_queries.count_due_with_slack_ids(session, services.clock())
+    if not due:
+        return
+    queued = f"{due} message(s) to Slack stay queued (nothing is lost)"
+    if not settings.slack_bot_token.get_secret_value():
+        raise CliError(
+            f"SLACK_BOT_TOKEN is not set, so {queued}.\nSet it to the Bot User OAuth Token "
+            "(xoxb-…) and run this again, or let `leverage-bot serve` send them."
+        )
+    problem = await slack_problem(settings)
+    if problem is not None:
+        what, _, fix = str(problem).partition("\n")
+        raise CliError(f"{what} {queued}.\n{fix or 'Then run this again.'}") from problem
+
+
 def run_start(args: argparse.Namespace) -> int:
     async def work(services: Services) -> None:
         status = await campaigns.start_campaign(services, args.quarter, now=args.now)
@@ -85,7 +112,7 @@ def run_start(args: argparse.Namespace) -> int:
         if reach:
             print(reach)
         if args.now:
-            print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+            await _send_due(services)
 
     _run(work)
     return 0
@@ -112,7 +139,7 @@ async def _reach(services: Services) -> str | None:
 def run_remind(args: argparse.Namespace) -> int:
     async def work(services: Services) -> None:
         print(f"reminder queued for {await campaigns.remind(services)} people")
-        print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+        await _send_due(services)
 
     _run(work)
     return 0
@@ -122,7 +149,7 @@ def run_close(args: argparse.Namespace) -> int:
     async def work(services: Services) -> None:
         status = await campaigns.close_campaign(services)
         print(status.describe())
-        print(_report(await run_due_deliveries(services, progress=ProgressBar())))
+        await _send_due(services)
 
     _run(work)
     return 0

@@ -105,6 +105,22 @@ def translate(error: Exception, settings: Settings) -> Exception:
     return error
 
 
+async def slack_problem(settings: Settings) -> CliError | None:
+    """What is wrong with reaching Slack (unreachable, token refused), or None: `auth.test`,
+    the cheapest call that proves both the network and the token."""
+    from bot.slack.client import make_web_client
+
+    try:
+        await make_web_client(settings).auth_test()
+    except Exception as error:
+        problem = slack_error(settings.slack_api_url, error)
+        if problem is None:
+            raise
+        problem.__cause__ = error
+        return problem
+    return None
+
+
 def run_with_services(work: Callable[[Services], Awaitable[T]], *, with_slack: bool = False) -> T:
     """Run `work` with migrated storage (and Slack ports when it talks to Slack), then clean up."""
 

@@ -14,8 +14,8 @@ import errno
 import logging
 from typing import Any
 
-from bot.cli.common import CliError, open_database, state, translate
-from bot.cli.errors import database_error, is_database_failure, slack_error
+from bot.cli.common import CliError, open_database, slack_problem, state, translate
+from bot.cli.errors import database_error, is_database_failure
 from bot.config import Settings, load_settings
 from bot.core.services import Services
 from bot.logs import configure_logging
@@ -91,17 +91,12 @@ async def _start(services: Services, socket_mode: bool, with_scheduler: bool) ->
 
 async def _check_token(settings: Settings) -> None:
     """A token Slack refuses stops the start; an unreachable Slack is only a warning."""
-    from bot.slack.client import make_web_client
-
-    try:
-        await make_web_client(settings).auth_test()
-    except Exception as error:
-        problem = slack_error(settings.slack_api_url, error)
-        if problem is None:
-            raise
-        if "SLACK_BOT_TOKEN" in str(problem) or "scope" in str(problem):
-            raise problem from error
-        logger.warning("%s Serving anyway; sends are retried.", str(problem).splitlines()[0])
+    problem = await slack_problem(settings)
+    if problem is None:
+        return
+    if "SLACK_BOT_TOKEN" in str(problem) or "scope" in str(problem):
+        raise problem
+    logger.warning("%s Serving anyway; sends are retried.", str(problem).splitlines()[0])
 
 
 def _check_secrets(bot_token: str, socket_mode: bool, settings: object) -> None:

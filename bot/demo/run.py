@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -344,15 +345,30 @@ def _print_outputs(out: Path, first_quarter: str) -> None:
     print(f"\nChart:       {(out / 'ai-stage.png').resolve()}")
     print(f"HTML report: {(out / 'ai-stage.html').resolve()}")
     print(f"Database:    {db}")
-    shortcut = "--demo " if out.resolve() == DEFAULT_OUT.resolve() else ""
     print("\nExplore the same organisation with the CLI:")
+    reach = _reach_cli()
+    if reach:
+        print(f"  {reach}")
     print(f"  export DATABASE_URL=sqlite:///{db} LEVERAGE_HASH_KEY={DEMO_HASH_KEY}")
     print("  leverage-bot stage --teams")
     print(f"  leverage-bot stage --quarter {first_quarter}")
     print("  leverage-bot disclosures list")
     print("  leverage-bot export --format csv")
-    print(f"  leverage-bot report --out {out / 'report'}")
-    if shortcut:
-        print("(or, from this folder, add --demo to any command instead: leverage-bot --demo "
-              "stage)")  # fmt: skip
+    print(f"  leverage-bot report --out {(out / 'report').resolve()}")
+    if out.resolve() == DEFAULT_OUT.resolve():
+        print(f"(or, from {Path.cwd()}, add --demo to any command instead of the export: "
+              "leverage-bot --demo stage)")  # fmt: skip
     print("unset DATABASE_URL LEVERAGE_HASH_KEY to go back to your own database.")
+
+
+def _reach_cli() -> str | None:
+    """The line that puts `leverage-bot` on the reader's PATH, when it is not there already:
+    scripts/demo.sh runs it from ./.venv without activating that, so in the shell it returns
+    to the bare name is usually "command not found"."""
+    bin_dir = Path(sys.executable).absolute().parent  # the venv's bin (not resolved: a symlink)
+    found = shutil.which("leverage-bot")
+    if found and Path(found).absolute().parent == bin_dir:
+        return None
+    if (bin_dir / "activate").is_file():
+        return f"source {bin_dir / 'activate'}"
+    return f'export PATH="{bin_dir}:$PATH"'

@@ -367,16 +367,26 @@ def _finish_statement(keys: tuple[str, ...]) -> Any:
     )
 
 
+def _due(now: datetime) -> Any:
+    """Pending and due, or claimed under a lease that has run out."""
+    return or_(
+        and_(D.status == "pending", D.due_at <= now),
+        and_(D.status == "claimed", D.lease_until < now),
+    )
+
+
 async def count_due(session: AsyncSession, now: datetime) -> int:
+    stmt = select(func.count()).select_from(Delivery).where(_due(now))
+    return int((await session.exec(stmt)).scalar_one())  # type: ignore[call-overload,attr-defined]
+
+
+async def count_due_with_slack_ids(session: AsyncSession, now: datetime) -> int:
+    """Due deliveries to people who have a Slack ID: what a run cannot send without Slack."""
     stmt = (
         select(func.count())
         .select_from(Delivery)
-        .where(
-            or_(
-                and_(D.status == "pending", D.due_at <= now),
-                and_(D.status == "claimed", D.lease_until < now),
-            )
-        )
+        .join(Person, P.id == D.person_id)
+        .where(_due(now), P.slack_user_id.is_not(None))
     )
     return int((await session.exec(stmt)).scalar_one())  # type: ignore[call-overload,attr-defined]
 
