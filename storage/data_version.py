@@ -31,6 +31,9 @@ UNTRACKED |= {"teamrelease"}  # written by a read: it stores what that read comp
 # Delivery statuses that are pure bookkeeping of the outbox (claims, leases, rescheduling).
 _QUIET_DELIVERY = frozenset({"claimed", "pending"})
 _CHANGED = "leverage_data_changed"
+# An execution option for a write that no view reads although its table feeds views (a team
+# summary's delivery outcome): `stmt.execution_options(**{VIEWS_UNCHANGED: True})`.
+VIEWS_UNCHANGED = "leverage_views_unchanged"
 _DML_WORDS = ("insert", "update", "delete", "replace", "merge", "truncate")
 
 
@@ -67,6 +70,8 @@ def changes_views(statement: Any) -> bool:
 def _note_statement(state: ORMExecuteState) -> None:
     statement = state.statement
     is_text = isinstance(statement, TextClause)
+    if state.execution_options.get(VIEWS_UNCHANGED):
+        return
     if (state.is_insert or state.is_update or state.is_delete or is_text) and changes_views(
         statement
     ):

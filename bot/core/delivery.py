@@ -199,13 +199,15 @@ class _Recorder:
         self, services: Services, worker: str, report: DeliveryReport, leases: _Leases
     ) -> None:
         self.services, self.worker, self.report, self.leases = services, worker, report, leases
-        self.pending: list[tuple[int, str, dict[str, object]]] = []
+        self.pending: list[tuple[int, str, dict[str, object], bool]] = []
         self.oldest = time.monotonic()
 
     async def add(self, row: Claimed, outcome: str, **values: object) -> None:
         if not self.pending:
             self.oldest = time.monotonic()
-        self.pending.append((row.id, outcome, values))
+        # A team summary's outcome changes no view: writing it must not make the next manager's
+        # summary compute every figure again (storage.data_version, bot.core.cache).
+        self.pending.append((row.id, outcome, values, row.kind == "summary"))
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
         if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.oldest > FLUSH_SECONDS:
             await self.flush()
@@ -219,15 +221,18 @@ class _Recorder:
         except BaseException:  # kept for the final flush; the rows are still ours meanwhile
             self.pending = batch + self.pending
             raise
-        for (row_id, outcome, _), ok in zip(batch, held, strict=True):
+        for (row_id, outcome, _, _), ok in zip(batch, held, strict=True):
             self.leases.forget(row_id)
             if not ok:  # another worker took the row over after our lease expired
                 setattr(self.report, outcome, getattr(self.report, outcome) - 1)
                 logger.warning("delivery %s: lease lost before recording %s", row_id, outcome)
 
-    async def _write(self, batch: list[tuple[int, str, dict[str, object]]]) -> list[bool]:
+    async def _write(self, batch: list[tuple[int, str, dict[str, object], bool]]) -> list[bool]:
         async with self.services.db.session() as s:
-            return [await q.finish(s, row_id, self.worker, **values) for row_id, _, values in batch]
+            return [
+                await q.finish(s, row_id, self.worker, views_unchanged=quiet, **values)
+                for row_id, _, values, quiet in batch
+            ]
 
 
 async def _retrying(write: Any, *args: Any) -> Any:

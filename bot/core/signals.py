@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bot.core import figure_table, tool_names
+from bot.core.cache import cached
 from bot.core.disclosure_control import Table
 from bot.core.disclosure_control import suppress_cells as suppress_cells
 from bot.core.figure_table import (
@@ -185,7 +186,7 @@ async def _all_rows(services: Any, teams: bool = True) -> dict[str, Any]:
     big = sorted(t for t, n in sizes.items() if n >= services.min_group_size)
     answers, themes = _loaders(big)
     asked_team = q.asked_by_quarter_team if teams else _no_rows
-    names = functools.partial(q.team_names, team_ids=sorted(sizes))
+    names = q.team_names  # every team's (sizes covers every team with a member)
     heavy_a, heavy_b, light = await asyncio.gather(
         _in_one_session(services, answers, themes),
         _in_one_session(services, asked_team, q.work_kinds_by_quarter, q.use_cases_by_quarter),
@@ -318,16 +319,39 @@ async def figures(
     publish two patterns of the same quarter that together give a withheld cell away.
     """
     k = services.min_group_size
+    rows, by_quarter = await cached(
+        services,
+        ("figures", k, min_people, min_teams, teams),
+        lambda: _compute_figures(services, k, min_people, min_teams, teams),
+    )
+    if include is None or include in by_quarter:
+        return by_quarter
+    # A quarter without data yet: its (empty) figures beside the shared ones, never added to them.
+    extra = await asyncio.to_thread(_figures, rows, k, min_people, min_teams, include, {include})
+    return dict(sorted({**by_quarter, **extra}.items()))
+
+
+async def _compute_figures(
+    services: Any, k: int, min_people: int, min_teams: int, teams: bool
+) -> tuple[dict[str, Any], dict[str, QuarterFigures]]:
+    """Every quarter's figures, computed once per change of the data and shared by every view
+    that asks (`bot.core.cache`): at 100,000 people a reading takes seconds, and the close of a
+    campaign sends one team summary per manager."""
     rows = await _all_rows(services, teams)
     # CPU-bound: off the event loop, which must keep acknowledging Slack within 3 s meanwhile.
-    return await asyncio.to_thread(_figures, rows, k, min_people, min_teams, include)
+    return rows, await asyncio.to_thread(_figures, rows, k, min_people, min_teams, None)
 
 
 def _figures(
-    rows: dict[str, Any], k: int, min_people: int, min_teams: int, include: str | None
+    rows: dict[str, Any],
+    k: int,
+    min_people: int,
+    min_teams: int,
+    include: str | None,
+    only: set[str] | None = None,
 ) -> dict[str, QuarterFigures]:
     known = {r["quarter"] for r in rows["answers"]} | {r["quarter"] for r in rows["disclosures"]}
-    wanted = sorted(known | set(rows["campaigns"]) | ({include} if include else set()))
+    wanted = sorted(only or (known | set(rows["campaigns"]) | ({include} if include else set())))
     result = {}
     for quarter in wanted:
         data = _quarter_data(rows, quarter, k)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.data_version import VIEWS_UNCHANGED
 from storage.models import Answer, Campaign, Delivery, Person, TeamsConversation
 
 CHUNK = 1000
@@ -340,23 +341,31 @@ async def renew(
     return "skipped" if result.rowcount else "lost"
 
 
-async def finish(session: AsyncSession, delivery_id: int, worker: str, **values: Any) -> bool:
+async def finish(
+    session: AsyncSession,
+    delivery_id: int,
+    worker: str,
+    *,
+    views_unchanged: bool = False,
+    **values: Any,
+) -> bool:
     """Record a claimed row's outcome, only if this worker still holds it (a fencing check).
 
     One statement per outcome shape, built once (a fan-out records hundreds a second): a plain
     UPDATE on the table, not the ORM's, whose per-call statement building and session
-    synchronisation cost more than the write itself."""
+    synchronisation cost more than the write itself. `views_unchanged` for an outcome no view
+    reads (a team summary's): it leaves the data version where it is (storage.data_version)."""
     params = {f"v_{key}": value for key, value in values.items()}
-    stmt = _finish_statement(tuple(sorted(values)))
+    stmt = _finish_statement(tuple(sorted(values)), views_unchanged)
     params.update(row_id=delivery_id, worker=worker)
     result = await session.exec(stmt, params=params)  # type: ignore[call-overload]
     return bool(result.rowcount)
 
 
 @functools.lru_cache(maxsize=16)
-def _finish_statement(keys: tuple[str, ...]) -> Any:
+def _finish_statement(keys: tuple[str, ...], views_unchanged: bool) -> Any:
     table: Any = Delivery.__table__  # type: ignore[attr-defined]
-    return (
+    stmt = (
         update(table)
         .where(
             table.c.id == bindparam("row_id"),
@@ -365,6 +374,7 @@ def _finish_statement(keys: tuple[str, ...]) -> Any:
         )
         .values(lease_owner=None, lease_until=None, **{k: bindparam(f"v_{k}") for k in keys})
     )
+    return stmt.execution_options(**{VIEWS_UNCHANGED: True}) if views_unchanged else stmt
 
 
 def _due(now: datetime) -> Any:

@@ -369,8 +369,14 @@ async def team_sizes(session: AsyncSession) -> dict[int, int]:
     return {int(t): int(n) for t, n in (await session.exec(stmt)).all()}
 
 
-async def team_names(session: AsyncSession, team_ids: Sequence[int]) -> dict[int, str]:
-    stmt = select(Team.id, Team.name).where(Team.id.in_(list(team_ids)))  # type: ignore[union-attr]
+async def team_names(
+    session: AsyncSession, team_ids: Sequence[int] | None = None
+) -> dict[int, str]:
+    """Names of the given teams, or of every team (None): the whole directory is read without
+    binding an id per team, which would fail beyond 32,767 teams (PostgreSQL's wire limit)."""
+    stmt = select(Team.id, Team.name)
+    if team_ids is not None:
+        stmt = stmt.where(Team.id.in_(list(team_ids)))  # type: ignore[union-attr]
     return {int(t): str(n) for t, n in (await session.exec(stmt)).all()}
 
 
