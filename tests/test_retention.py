@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select
 
 from bot.coordination import tick
@@ -16,6 +18,7 @@ from bot.scheduler import coordinated_jobs
 from storage.models import Answer, Campaign, Disclosure, DisclosureReply, Person, Team
 from storage.queries.retention import REMOVED
 from tests.test_campaign_fixtures import NOON, at
+from tests.test_privacy_figures_audit import audit
 
 OLD, KEPT, NOW = "2025Q3", "2025Q4", "2026Q4"  # NOON is in 2026Q4; 4 quarters kept
 
@@ -110,3 +113,22 @@ async def test_retention_zero_keeps_everything(services: Services) -> None:
     assert await purge_expired_text(services) == "retention off"
     state = await retention_state(services)
     assert state.oldest_kept is None and "kept forever" in state.describe()
+
+
+async def test_privacy_audit_shows_retention_in_text_and_json(
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`leverage-bot privacy audit` (the real CLI, its own clock) says how long words are kept,
+    how many older values are still stored and when the purge last ran."""
+    await seed_history(services)
+    services.settings.retention_quarters = 4  # the CLI's default too
+    expected = await retention_state(services)  # the real clock, as the CLI's
+    assert expected.text_past_retention >= 9  # 2025Q3's words, at least, are past retention
+    assert await audit(services, monkeypatch, tmp_path, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["retention"] == expected.to_dict()
+    assert await audit(services, monkeypatch, tmp_path) == 0
+    assert expected.describe() in capsys.readouterr().out.splitlines()
+    assert "no purge has run yet" in expected.describe()

@@ -29,6 +29,17 @@ class RetentionState:
     last_outcome: str | None
     last_detail: str | None
 
+    def to_dict(self) -> dict[str, object]:
+        """For `privacy audit --json`: the setting, what is kept and the last purge."""
+        return {
+            "quarters": self.quarters,
+            "oldest_kept": self.oldest_kept,
+            "text_past_retention": self.text_past_retention,
+            "last_purge_at": self.last_purge_at.isoformat() if self.last_purge_at else None,
+            "last_outcome": self.last_outcome,
+            "last_detail": self.last_detail,
+        }
+
     def describe(self) -> str:
         if not self.quarters:
             return "Retention: off (LEVERAGE_RETENTION_QUARTERS=0); free text is kept forever."
