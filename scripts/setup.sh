@@ -23,7 +23,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2
 fi
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "setup: installing the bot and its development tools into ./.venv (first run only)" >&2
+  .venv/bin/python -m pip install -qq --upgrade pip
+  # -qq: errors only. At -q setuptools' notes on editable installs (a ten-line
+  # "BuildBackendWarning: Editable installation … !!" block) greet every fresh setup.
+  .venv/bin/python -m pip install -qq -e '.[dev]'
   rm -f .venv/.installed-* && touch "$stamp"
 fi

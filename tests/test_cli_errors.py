@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -314,3 +315,37 @@ async def test_disclosures_default_to_the_latest_quarter_with_disclosures(
     code, out, err = await run_cli(capsys, "disclosures", "list")
     assert code == 0, err
     assert out.startswith("*Disclosures 2026Q2:* 7")
+
+
+async def test_serve_logs_what_an_operator_needs_and_not_every_tick(
+    tmp_path: Path, slack: SlackDouble
+) -> None:
+    """A real `serve` with its scheduler, at the default level: its own lines, but no alembic
+    start-up lines, no APScheduler line for each five-second job run, and no Bolt warning about
+    the token our own client carries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOG_", "DATABASE_"))}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-serve", SLACK_SIGNING_SECRET="secret", SLACK_API_URL=slack.base_url,
+        DATABASE_URL=database_url_for_tests(tmp_path), HOST="127.0.0.1", PORT=str(closed_port()),
+    )  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any("leverage-bot serving" in line for line in lines):
+                line = (await process.stderr.readline()).decode()
+                assert line, "serve exited early:\n" + "".join(lines)
+                lines.append(line)
+        await asyncio.sleep(1.5)  # the scheduler's jobs run once at start
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest = (await process.communicate())[1].decode()
+    log = "".join(lines) + rest
+    assert process.returncode == 0, log
+    assert "leverage-bot serving" in log and "stopping" in log
+    assert "alembic" not in log and "apscheduler" not in log, log
+    assert "token` will be unused" not in log, log

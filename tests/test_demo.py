@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.demo import run as demo_run
+from bot.demo.synthetic import answer_for, build_org
 
 
 def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
@@ -29,6 +32,7 @@ def test_demo_runs_the_real_flows_and_its_data_is_one_step_from_the_cli(
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "TEAMS_JWKS_URL" not in result.stderr  # the demo's own doubles are no warning
     printed = result.stdout
     assert "Directory imported from CSV: " in printed
     assert "== Organisation stage ==" in printed and "Evidence:" in printed
@@ -98,3 +102,21 @@ def test_a_failed_demo_run_leaves_the_previous_outputs_as_they_were(
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before  # database, chart and report still belong together
     assert [p.name for p in out.iterdir() if not p.is_file()] == []  # no staging folder left
+
+
+def test_demo_teams_work_on_a_few_kinds_so_their_summaries_can_name_them() -> None:
+    """A team summary names a kind of work only when at least K of the team's examples share it.
+    Real teams do most of their AI work in two or three kinds; the synthetic ones do too, so the
+    demo's summaries name themes ("Drafting 6, Analysis 5") instead of pooling every example as
+    "smaller themes (15)"."""
+    rng = random.Random(7)
+    org = build_org(rng, 300)
+    kinds: dict[str, Counter[str]] = {}
+    for person in org.people:
+        answer = answer_for(rng, 5, 6, person.team)
+        if answer and answer.get("work_kind"):
+            kinds.setdefault(person.team, Counter())[str(answer["work_kind"])] += 1
+    sizable = {team: counts for team, counts in kinds.items() if counts.total() >= 15}
+    assert len(sizable) >= 5
+    for team, counts in sizable.items():
+        assert counts.most_common(1)[0][1] >= 5, (team, counts)

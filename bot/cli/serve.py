@@ -23,6 +23,12 @@ from bot.logs import configure_logging
 logger = logging.getLogger("leverage.server")
 
 
+# Their INFO lines say nothing to an operator: alembic's "setup plugin" and "Context impl" at
+# every start, APScheduler's "Running job" and "executed successfully" for each job every five
+# seconds (some 70,000 lines a day). Their warnings and errors still show; --debug shows all.
+CHATTY_LIBRARIES = ("alembic.runtime", "apscheduler")
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "serve",
@@ -53,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     if state.debug:
         logging.getLogger().setLevel(logging.DEBUG)
-    else:  # eight "setup plugin" lines at every start say nothing to an operator
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    else:
+        for name in CHATTY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
     services = Services(settings=settings, db=open_database(settings))
     asyncio.run(_start(services, socket_mode, not args.no_scheduler))
     return 0

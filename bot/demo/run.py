@@ -33,7 +33,7 @@ from bot.core.team_summary import build_team_summary
 from bot.demo import DEFAULT_OUT, DEMO_HASH_KEY
 from bot.demo.gates import gates_story
 from bot.demo.synthetic import DemoOrg, answer_for, build_org, disclosure_for
-from bot.demo.teams import TeamsSide, teams_settings
+from bot.demo.teams import TeamsSide, doubles_expected, teams_settings
 from bot.slack.app import create_bolt_app, create_web_app
 from bot.slack.double import SlackDouble
 from bot.slack.simulator import SlackSender, multi, number, plain, radio, static
@@ -119,7 +119,8 @@ async def _build(folder: Path, *, people: int, quarters: int, seed: int) -> list
                 name=person.email.split("@")[0],
                 tz=person.tz,
             )
-        runner, url = await _start_app(services)
+        with doubles_expected():
+            runner, url = await _start_app(services)
         sender = SlackSender(url, SIGNING_SECRET, slack.response_url_base)
         try:
             print(f"Demo organisation: {len(org.people)} people; simulating {', '.join(labels)}")
@@ -221,7 +222,7 @@ async def _quarter(
     clock.now += timedelta(hours=3)
     answered = disclosed = 0
     for person in org.people:
-        answer = answer_for(rng, index, len(labels))
+        answer = answer_for(rng, index, len(labels), person.team)
         if answer is not None:
             answered += 1
             if over_http and teams.uses_teams(person.email):  # answered in a Teams card

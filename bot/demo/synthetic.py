@@ -111,6 +111,30 @@ THINGS = (
     "release notes",
 )
 TOOLS = ("ChatAssist", "CodePilot", "NoteTaker", "DocSummarizer", "SlideGen", "ResearchBot")
+# The kinds of work each team mostly uses AI for: real teams concentrate on a few, which is what
+# lets a team summary name its themes (each at least K people) instead of pooling them all.
+TEAM_WORK = {
+    "Finance": ("analysis", "drafting"),
+    "Legal": ("drafting", "research"),
+    "Procurement": ("summarising", "drafting"),
+    "Sales EMEA": ("customer_communication", "drafting"),
+    "Sales Americas": ("customer_communication", "research"),
+    "Customer Support": ("customer_communication", "summarising"),
+    "Marketing": ("drafting", "research"),
+    "Data Platform": ("coding", "analysis"),
+    "Web": ("coding", "research"),
+    "Mobile": ("coding", "meeting_notes"),
+    "Infrastructure": ("coding", "summarising"),
+    "Security": ("analysis", "coding"),
+    "People": ("drafting", "meeting_notes"),
+    "Design": ("research", "meeting_notes"),
+    "Research": ("research", "summarising"),
+    "Partnerships": ("meeting_notes", "drafting"),
+    "Operations": ("summarising", "analysis"),
+    "Analytics": ("analysis", "coding"),
+    "Quality": ("analysis", "summarising"),
+    "Facilities": ("meeting_notes", "drafting"),
+}
 
 
 @dataclass
@@ -165,14 +189,18 @@ def build_org(rng: random.Random, size: int = 300) -> DemoOrg:
     return org
 
 
-def answer_for(rng: random.Random, quarter_index: int, quarters: int) -> dict[str, object] | None:
-    """One person's answer for a quarter, or None for no answer; maturity grows with the index."""
+def answer_for(
+    rng: random.Random, quarter_index: int, quarters: int, team: str = ""
+) -> dict[str, object] | None:
+    """One person's answer for a quarter, or None for no answer; maturity grows with the index.
+    Four in five examples are of the team's usual kinds of work."""
     progress = quarter_index / max(1, quarters - 1)
     if rng.random() > 0.45 + 0.4 * progress:
         return None
     if rng.random() > 0.55 + 0.35 * progress:
         return {"has_example": False}
-    kind = rng.choice(list(EXAMPLES))
+    usual = TEAM_WORK.get(team)
+    kind = rng.choice(usual) if usual and rng.random() < 0.8 else rng.choice(list(EXAMPLES))
     establishment = _weighted(
         rng,
         ("one_off", "regular", "team", "production"),

@@ -8,6 +8,9 @@ the team summaries count both.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,27 @@ def teams_settings(settings: Settings, connector: BotConnectorDouble) -> Setting
         "teams_token_url": connector.token_url,
         "default_platform": "teams",
     })  # fmt: skip
+
+
+SEAM_WARNINGS = ("TEAMS_JWKS_URL is set", "TEAMS_TOKEN_URL is set")
+
+
+class _SeamWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(SEAM_WARNINGS)
+
+
+@contextmanager
+def doubles_expected() -> Iterator[None]:
+    """The demo points Teams at its own local Bot Connector double on purpose: the warning that
+    TEAMS_JWKS_URL and TEAMS_TOKEN_URL are set is for a deployment that left them set by
+    mistake, and would only alarm whoever runs the demo."""
+    hosting, quiet = logging.getLogger("leverage.teams"), _SeamWarnings()
+    hosting.addFilter(quiet)
+    try:
+        yield
+    finally:
+        hosting.removeFilter(quiet)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -45,17 +46,29 @@ def wire_slack(services: Services) -> AsyncWebClient:
     return client
 
 
+class _OwnClientIntended(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns at
+    every start that the token goes unused; the client is ours on purpose (retry handlers, the
+    rate governor, the proxy), so the warning would only send an operator looking for a fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def create_bolt_app(
     services: Services, client: AsyncWebClient | None = None, *, socket_mode: bool = False
 ) -> AsyncApp:
     """In Socket Mode Slack's requests arrive over our own authenticated websocket, so there
     is no signature to verify and no signing secret is needed."""
     cap_payload_loggers()
+    bolt_logger = logging.getLogger(BOLT_APP_LOGGER)
+    if not any(isinstance(f, _OwnClientIntended) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_OwnClientIntended())
     settings = services.settings
     app = ProxiedAsyncApp(  # AsyncApp whose per-request clients honour NO_PROXY
         client=client or wire_slack(services),
         signing_secret=None if socket_mode else settings.slack_signing_secret.get_secret_value(),
-        logger=logging.getLogger(BOLT_APP_LOGGER),
+        logger=bolt_logger,
         raise_error_for_unhandled_request=False,
         request_verification_enabled=not socket_mode,
     )
