@@ -225,8 +225,8 @@ def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOG_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'pipe.db'}"
     with subprocess.Popen(
-        [sys.executable, "-m", "bot", "stage"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=env, cwd=tmp_path,
+        [sys.executable, "-m", "bot", "facts", "list"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
     ) as proc:  # fmt: skip
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()  # gone before the first line is written
@@ -252,6 +252,20 @@ async def test_stage_refuses_future_quarters_and_teams_never_read_none(
     team_line = next(line for line in out.splitlines() if "team Few answers" in line)
     assert "None" not in out and "withheld" in team_line and "of 6" in team_line
     assert "Next step:" in out and "Stage 1 of 5" in out
+
+
+async def test_stage_before_any_campaign_says_what_to_do_first(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh install has nothing to judge: not a stage 1 of withheld figures, but the two
+    steps that give it something (and the demo for a look at a whole organisation)."""
+    code, out, err = await run_cli(capsys, "stage", "--teams")
+    assert code == 2 and out == ""
+    assert "No campaign has run yet" in err and "campaign start" in err and "demo" in err
+    plain(err)
+    code, _, err = await run_cli(capsys, "stage", "--quarter", "2025Q1")
+    assert code == 2 and "No campaign has run yet" in err
+    plain(err)
 
 
 async def test_campaign_start_says_why_nobody_or_some_are_not_asked(

@@ -47,13 +47,16 @@ async def test_each_quarter_is_judged_with_the_facts_it_had(services: Services) 
     early = await assess(services, EARLY)
     late = await assess(services, LATE)
     assert early.facts["values"] == {"ai_policy": "true", "review_sla_days": "30"}
-    assert "(now: 30 days)" in line(early, "Review SLA")["text"]
+    assert "(recorded: 30 days)" in line(early, "Review SLA")["text"]
     assert line(early, "Review SLA")["met"] is False
     assert line(early, "Performance reviews credit")["met"] is False
-    assert "(now: 14 days)" in line(late, "Review SLA")["text"]
+    assert "(recorded: 14 days)" in line(late, "Review SLA")["text"]
     assert line(late, "Performance reviews credit")["met"] is True
     trend = {p["quarter"]: p["stage"] for p in late.trend}
     assert trend[EARLY] == early.stage and trend[LATE] == late.stage
+    # The registry's notes describe today: the latest quarter shows them, an earlier one not.
+    assert any(e["text"].startswith("Registry:") for e in late.evidence)
+    assert not any(e["text"].startswith(("Registry:", "Review gates:")) for e in early.evidence)
 
 
 async def test_a_next_step_never_asks_for_what_is_recorded(services: Services) -> None:

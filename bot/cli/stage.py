@@ -19,6 +19,7 @@ from bot.core.reports import export_signals, write_report
 from bot.core.signals import team_signals
 from bot.core.stage import QuarterOutOfRange, StageReport, ThresholdsError, assess
 from bot.core.team_summary import participation
+from storage.queries import campaigns as campaign_queries
 
 MARK = {True: "met   ", False: "missed", None: "note  "}
 
@@ -73,7 +74,17 @@ def _team_line(s: Any) -> str:
     )
 
 
+NO_CAMPAIGN = (
+    "No campaign has run yet, so there is no stage to judge. Import the directory (leverage-bot "
+    "org import FILE.csv) and start this quarter's campaign (leverage-bot campaign start).\n"
+    "To see a whole organisation first: scripts/demo.sh, then the commands it prints."
+)
+
+
 async def _assess_with_teams(services: Any, quarter: str | None, teams: bool) -> Any:
+    async with services.db.session() as session:
+        if not await campaign_queries.any_campaign(session):
+            raise CliError(NO_CAMPAIGN)
     report = await assess(services, quarter)
     slices = await team_signals(services, report.quarter) if teams else None
     return report, slices

@@ -506,7 +506,9 @@ async def assess_fresh(
         )
         then = facts_with_gates(then, registry)
     [est] = published_estimates(series, public, changes, now, t, 1, latest, facts_last=then)
-    evidence = _evidence(est, then, sig, public[-1], k) + registry_evidence(registry)
+    evidence = _evidence(est, then, sig, public[-1], k)
+    if quarter == latest:  # the registry's notes are about today, not an earlier quarter
+        evidence += registry_evidence(registry)
     constraint = _constraint(est, evidence, public[-1])
     _advise(constraint, then, now, t, past=quarter != latest)
     return StageReport(

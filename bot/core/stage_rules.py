@@ -102,7 +102,7 @@ def criteria(sig: Signals, facts: Facts, t: dict[str, Any], growth: int) -> list
         _at_least(4, "repeatable", "Repeatable kinds of work", kinds,
                   s4["min_repeatable_kinds"], "visibility"),
         _fact(4, "review_sla", f"Review SLA ≤ {s4['max_review_sla_days']} days "
-              f"(now: {'none' if sla is None else f'{sla:g} days'})",
+              f"(recorded: {'none' if sla is None else f'{sla:g} days'})",
               facts.review_path and sla is not None and sla <= s4["max_review_sla_days"], "sla"),
         _at_least(5, "production5", "Production use cases", prod, s5["min_production"],
                   "procurement"),

@@ -79,6 +79,11 @@ async def get_campaign(session: AsyncSession, campaign_id: str) -> Campaign | No
     return await session.get(Campaign, campaign_id)
 
 
+async def any_campaign(session: AsyncSession) -> bool:
+    """Whether a campaign was ever opened: before that there is nothing to judge."""
+    return (await session.exec(select(Campaign.id).limit(1))).first() is not None  # type: ignore[call-overload]
+
+
 async def latest_open_campaign(session: AsyncSession) -> Campaign | None:
     stmt = select(Campaign).where(C.status == "open").order_by(C.opens_at.desc()).limit(1)
     return (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload,attr-defined]
