@@ -1,8 +1,10 @@
 """One JSON object per log line (`LOG_FORMAT=json`), for log pipelines that index fields.
 
-The fields are the record's own (time, level, logger, message) plus whatever a call passes in
-`extra=` (e.g. the request log's kind, status and duration). Callers never put people's words
-or ids there; the payload-carrying library loggers stay capped by `bot.logs` as in text mode.
+The fields are the record's own (time, level, logger, message) plus what the bot's own
+loggers (`leverage.*`) pass in `extra=` (e.g. the request log's kind, status and duration);
+their callers never put people's words or ids there. A library's extras are left out: they
+are not trimmed by `bot.logs` the way its messages are (aiohttp's access log, for one, passes
+the request line and headers), so JSON shows no more of a library's record than text does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+OWN_LOGGERS = "leverage"
 
 
 class JsonFormatter(logging.Formatter):
@@ -23,7 +26,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
+        own = record.name == OWN_LOGGERS or record.name.startswith(OWN_LOGGERS + ".")
+        for key, value in vars(record).items() if own else ():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, str | int | float | bool) else str(value)
         if record.exc_info:

@@ -198,3 +198,18 @@ async def test_json_logs_at_debug_hold_no_disclosure_text_code_or_submitter(
     requests = [e for e in entries if e["logger"] == "leverage.http"]
     assert {e["kind"] for e in requests} >= {"command", "view_submission"}
     assert all(isinstance(e["status"], int) and e["duration_ms"] >= 0 for e in requests)
+
+
+def test_json_lines_carry_extras_of_the_bots_own_loggers_only() -> None:
+    """A library's `extra=` is not trimmed by bot.logs as its message is (aiohttp's access log
+    passes the request line and headers): JSON writes extras of `leverage.*` records only."""
+
+    def line(name: str, **extra: object) -> dict[str, object]:
+        record = logging.LogRecord(name, logging.INFO, __file__, 1, "answered", (), None)
+        record.__dict__.update(extra)
+        return dict(json.loads(JsonFormatter().format(record)))
+
+    library = line("aiohttp.access", first_request_line="POST /x?user=U42", request_header="h")
+    assert set(library) == {"time", "level", "logger", "message"}
+    own = line("leverage.http", kind="command", status=200)
+    assert (own["kind"], own["status"], own["message"]) == ("command", 200, "answered")

@@ -26,6 +26,7 @@ from bot.core.delivery import LEASE, run_due_deliveries
 from bot.core.services import Services
 from bot.scheduler import DELIVERY_TICK_SECONDS
 from bot.slack.double import SlackDouble
+from storage.queries.scheduler import all_jobs as scheduled_jobs
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, database_url_for_tests, eventually
 from tests.test_campaign_fixtures import deliveries, seed_org, use_slack
 from tests.test_delivery_outbox import QUARTER, prompt_counts
@@ -102,6 +103,12 @@ async def test_sigterm_releases_held_deliveries_and_exits_zero(
     assert time.monotonic() - stopping < 15
     rows = await deliveries(services, kind="prompt")
     assert not [r for r in rows if r.status == "claimed"]  # nothing left held
+    async with services.db.session() as s:
+        jobs = await scheduled_jobs(s)
+    assert {j.name for j in jobs} >= {"campaign-open", "retention"}  # it did run its jobs
+    assert not [j for j in jobs if j.lease_owner is not None]  # and holds none of them
+    log = replica_log(tmp_path, process)
+    assert "stopping: no new work" in log and "Traceback" not in log
     sent = [r for r in rows if r.status == "sent"]
     assert len(sent) == sent_so_far(slack) < 30  # every post recorded, and it did stop
     report = await run_due_deliveries(services, worker_id="next-replica")  # no lease to wait
