@@ -451,6 +451,15 @@ def view_key(
     return ("stage", quarter, services.min_group_size, json.dumps(t, sort_keys=True))
 
 
+def _recent(quarter: str, current: str) -> bool:
+    """This quarter or the one just ended: what the registry, today's state, can speak for.
+    Decided by the clock alone: were it "the latest quarter with data", one disclosure that made
+    a quarter the latest would show in whether these notes appear."""
+    year, number = quarters.parse_quarter(current)
+    previous = f"{year}Q{number - 1}" if number > 1 else f"{year - 1}Q4"
+    return quarter >= previous
+
+
 def check_quarter(quarter: str, known: list[str], current: str) -> None:
     """Refuse quarters there is nothing to judge for: not started yet, or before the first
     campaign. Any quarter from the first campaign to this one is judged (a quiet one reads as
@@ -507,7 +516,7 @@ async def assess_fresh(
         then = facts_with_gates(then, registry)
     [est] = published_estimates(series, public, changes, now, t, 1, latest, facts_last=then)
     evidence = _evidence(est, then, sig, public[-1], k)
-    if quarter == latest:  # the registry's notes are about today, not an earlier quarter
+    if _recent(quarter, current):  # the registry's notes are about today
         evidence += registry_evidence(registry)
     constraint = _constraint(est, evidence, public[-1])
     _advise(constraint, then, now, t, past=quarter != latest)
