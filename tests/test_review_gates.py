@@ -263,7 +263,8 @@ async def tamper(database: Database, statement: str) -> None:
         else:
             await conn.execute(text("DROP TRIGGER IF EXISTS auditentry_no_update"))
             await conn.execute(text("DROP TRIGGER IF EXISTS auditentry_no_delete"))
-        await conn.execute(text(statement))
+        for part in statement.split(";"):
+            await conn.execute(text(part))
 
 
 async def trail(services: Services) -> None:
@@ -288,6 +289,13 @@ async def test_the_trail_refuses_updates_and_deletes(services: Services) -> None
         ("UPDATE auditentry SET actor = 'UMALLORY' WHERE seq = 3", "entry 3 was edited"),
         ("UPDATE auditentry SET detail = '{}' WHERE seq = 2", "entry 2 was edited"),
         ("DELETE FROM auditentry WHERE seq = (SELECT MAX(seq) FROM auditentry)", "at the end"),
+        # reordered: entries 2 and 3 swap places (each keeps its own content and hashes)
+        (
+            "UPDATE auditentry SET seq = -2 WHERE seq = 2; "
+            "UPDATE auditentry SET seq = 2 WHERE seq = 3; "
+            "UPDATE auditentry SET seq = 3 WHERE seq = -2",
+            "entry 2 does not follow",
+        ),
     ],
 )
 async def test_a_broken_chain_is_detected(
@@ -385,3 +393,43 @@ async def test_a_rejected_proposal_takes_no_more_decisions(services: Services) -
     assert (await review.tick(services, T0 + timedelta(days=30))).auto_approved == []
     shown = await usecases.show(services, case["id"])
     assert shown is not None and shown["state"] == "retired"
+
+
+async def test_a_new_tool_joins_the_catalog_only_through_a_procurement_gate(
+    services: Services,
+) -> None:
+    """With no gate for new tools, legal's approval (or the clock's) passes the use case, not
+    the tool: the catalog is procurement's to change, and the trail must not say otherwise."""
+    await setup_gate(services, sla_days=1)
+    case = await usecases.propose(services, PROPOSER, proposal(tool="Otter"))
+    assert case["new_tool"] is True and [g["name"] for g in case["gates"]] == ["legal"]
+    await review.tick(services, T0 + timedelta(days=1))
+    shown = await usecases.show(services, case["id"])
+    assert shown is not None and shown["state"] == "pilot"
+    assert await tool_catalog.catalog(services) == []
+    assert "tool.approved" not in await audit_actions(services)
+
+
+async def test_a_late_click_after_the_clock_says_who_decided(services: Services) -> None:
+    """The reviewer clicks Approve on the request DM after the clock approved the only gate
+    (the use case is a pilot now): they hear it was already decided, by the clock, and the
+    trail holds the clock's decision only. Before an escalation's target decides, the former
+    reviewers hear whom it went to, not that they are no reviewers."""
+    await setup_gate(services, sla_days=1)
+    case = await usecases.propose(services, PROPOSER, proposal())
+    review_id = case["gates"][0]["review_id"]
+    await review.tick(services, T0 + timedelta(days=1))
+    services.clock = Clock(T0 + timedelta(days=2))
+    late = await review.decide(services, review_id, LEGAL, "reject", "Too late, but no.")
+    assert late.already and (late.review.state, late.review.decided_by) == ("auto_approved",
+                                                                           "clock")  # fmt: skip
+    actions = await audit_actions(services)
+    assert "gate.rejected" not in actions and actions.count("gate.auto_approved") == 1
+
+    await gates.set_gate(services, "legal", on_timeout="escalate", escalate_to="UBOSS")
+    services.clock = Clock(T0)
+    other = await usecases.propose(services, PROPOSER, proposal(name="Other"))
+    await review.tick(services, T0 + timedelta(days=1))
+    with pytest.raises(review.NotAReviewer, match="escalates to") as refused:
+        await review.decide(services, other["gates"][0]["review_id"], LEGAL, "approve")
+    assert refused.value.escalated_to == "UBOSS"

@@ -281,6 +281,39 @@ async def test_the_whole_lifecycle_through_slack(
     await eventually(lambda: views(slack) > before)
     evidence = (slack.opened_views + slack.pushed_views)[-1]
     assert "Registry: 1 production use cases" in json.dumps(evidence)
+
+    # 9. An owner retires it from its card (a reason required); it keeps its history.
+    before = len(slack.responses)
+    await sender.command(ids.LEVERAGE_COMMAND, f"usecase {case['id']}", user_id=OWNER3)
+    card = await reply_after(slack, before)
+    before = views(slack)
+    await sender.action(ids.USECASE_RETIRE, user_id=OWNER3, value=buttons(card)[ids.USECASE_RETIRE])
+    retire_form = await last_view(slack, before, ids.RETIRE_VIEW)
+    shots.add("usecase-retire", "modal", retire_form, "Retiring a use case")
+    meta = retire_form["private_metadata"]
+    blank = await sender.view_submission(
+        ids.RETIRE_VIEW, {"reason": {"value": plain(" ")}}, user_id=OWNER3, private_metadata=meta
+    )
+    assert "reason" in blank.json()["errors"]
+    retired = await sender.view_submission(
+        ids.RETIRE_VIEW,
+        {"reason": {"value": plain("Replaced by the contract platform")}},
+        user_id=OWNER3,
+        private_metadata=meta,
+    )
+    assert retired.json()["response_action"] == "update"
+    shown = await usecases.show(services, case["id"])
+    assert shown is not None
+    assert (shown["state"], shown["retired_reason"]) == (
+        "retired", "Replaced by the contract platform",
+    )  # fmt: skip
+    assert shown["outcomes"][0]["quarter"] == "2026Q4" and shown["survived_rotation"]
+    lifecycle = [e["action"] for e in shown["audit"] if e["action"].startswith("usecase.")]
+    assert lifecycle == [
+        "usecase.proposed", "usecase.revised", "usecase.pilot", "usecase.owners",
+        "usecase.production", "usecase.owners", "usecase.survived_rotation", "usecase.outcome",
+        "usecase.retired",
+    ], lifecycle  # fmt: skip
     assert (await audit.verify(services)).ok
 
 
@@ -361,3 +394,17 @@ async def test_the_answer_form_offers_the_approved_catalog(
     form = await last_view(slack, before, ids.ANSWER_VIEW)
     tool = next(b for b in form["blocks"] if b.get("block_id") == "tool")
     assert "Approved tools: Claude" in tool["hint"]["text"]
+
+
+async def test_the_disclosure_form_offers_the_approved_catalog(
+    services: Services, sender: SlackSender, slack: SlackDouble, tmp_path: Path
+) -> None:
+    """The amnesty form names what is approved already: the open path, where it matters most."""
+    await seed(services, slack)
+    await tool_catalog.add_tool(services, "Copilot", uses="coding", data_classes="internal")
+    before = views(slack)
+    assert (await sender.command(ids.DISCLOSE_COMMAND, "", user_id=PROPOSER)).status == 200
+    form = await last_view(slack, before, ids.DISCLOSURE_VIEW)
+    tool = next(b for b in form["blocks"] if b.get("block_id") == "disclose_tool")
+    assert "Claude, Copilot" in tool["hint"]["text"]
+    Capture("disclosure", tmp_path).add("disclosure-form", "modal", form, "/ai-disclose")

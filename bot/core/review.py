@@ -55,7 +55,9 @@ class ReviewError(ValueError):
 
 
 class NotAReviewer(ReviewError):
-    pass
+    def __init__(self, message: str, escalated_to: str | None = None) -> None:
+        super().__init__(message)
+        self.escalated_to = escalated_to  # the gate escalated: only this person decides now
 
 
 @dataclass
@@ -228,7 +230,8 @@ async def advance(services: Any, session: AsyncSession, use_case_id: int, now: d
         use_case_id=use_case_id,
         gates=gates,
     )
-    if use_case.kind == "tool_request" or use_case.new_tool:
+    procurement = await _tool_gates(session, use_case, list(latest))
+    if procurement:
         await tool_catalog.approve_in_session(
             session,
             now,
@@ -236,10 +239,22 @@ async def advance(services: Any, session: AsyncSession, use_case_id: int, now: d
             uses="",  # procurement sets the approved uses (leverage-bot tools add … --uses)
             data_classes=use_case.data_class,
             by=f"gates:{use_case_id}",
-            via=f"procurement gate (use case {use_case_id})",
+            via=f"{', '.join(procurement)} gate (use case {use_case_id})",
         )
     await notify(session, "pilot", [use_case.proposer], use_case_id, None, now)
     return to
+
+
+async def _tool_gates(session: AsyncSession, use_case: UseCase, passed: list[str]) -> list[str]:
+    """The gates that admitted the use case's tool to the catalog: a tool request's gates, or
+    for a tool outside the catalog the gates that apply to new tools (procurement). Without
+    such a gate, legal's approval (or the clock's) passes the use case, not the tool."""
+    if use_case.kind == "tool_request":
+        return passed or ["no"]
+    if not use_case.new_tool:
+        return []
+    configured = {g.name: g.applies_to for g in await q.list_gates(session)}
+    return [g for g in passed if configured.get(g) == "new_tool"]
 
 
 async def reviewer_messages(services: Any, review_id: int) -> list[tuple[str, str]]:
@@ -284,10 +299,19 @@ async def decide(
         and not trusted
         and not await may_decide(services, review, user_id)
     ):
+        if review.state == "escalated":
+            raise NotAReviewer(
+                "The SLA passed, so this gate went to the person it escalates to: "
+                "only they can decide it now.",
+                review.escalate_to,
+            )
         raise NotAReviewer("Only this gate's reviewers can decide it.")
     now = services.clock()
     async with services.db.session() as session:
         await q.lock_use_case(session, review.use_case_id)
+        latest = await q.get_review(session, review_id)
+        if latest is not None and latest.state not in OPEN_STATES:
+            return Decided(latest, already=True)  # the clock or another reviewer came first
         closed = await q.get_use_case(session, review.use_case_id)
         if closed is not None and closed.state != "in_review":
             raise ReviewError("This proposal is no longer in review, so nothing was changed.")

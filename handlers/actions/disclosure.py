@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core import tool_catalog
 from bot.core.disclosures import new_nonce
 from handlers.blocks.disclosure_form import disclosure_modal, reply_modal
 from handlers.context import services_of
@@ -27,7 +28,8 @@ async def open_disclosure_form(
     services = services_of(context)
     actions = body.get("actions") or [{}]
     campaign_id = str(actions[0].get("value") or "")[:16] or None
-    view = disclosure_modal(new_nonce(), campaign_id, services.min_group_size)
+    approved = [t.label for t in await tool_catalog.catalog(services)]
+    view = disclosure_modal(new_nonce(), campaign_id, services.min_group_size, approved)
     user_id = (body.get("user") or {}).get("id")
     reply = respond if body.get("response_url") else None  # App Home buttons have none
     await open_modal(client, body.get("trigger_id"), view, reply, user_id)

@@ -101,7 +101,13 @@ async def _decide(
     try:
         outcome = await review.decide(services, review_id, user_id, decision, reason)
     except ReviewError as refusal:
-        await _say(respond, str(refusal))
+        escalated = getattr(refusal, "escalated_to", None)
+        await _say(
+            respond,
+            f"The SLA passed, so this gate went to <@{escalated}>: only they can decide it now."
+            if escalated
+            else str(refusal),
+        )
         return
     shown = blocks.decided_blocks(outcome.review, user_id, outcome.already)
     await respond(replace_original=True, text="Decided.", blocks=shown)

@@ -6,6 +6,7 @@ forgotten in the other; the core's validation errors map straight onto these blo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -116,11 +117,15 @@ def _hours_input(answer: Answer | None) -> InputBlock:
     )  # fmt: skip
 
 
-def _approved(ctx: FormContext) -> str | None:
-    """The approved-tools catalog, offered where people name their tool."""
-    if not ctx.approved_tools:
+def catalog_hint(approved_tools: Sequence[str], after: str) -> str | None:
+    """The approved-tools catalog, offered where people name their tool (answer, disclosure)."""
+    if not approved_tools:
         return None
-    return ("Approved tools: " + ", ".join(ctx.approved_tools[:12]) + ". Any tool is fine.")[:300]
+    return ("Approved tools: " + ", ".join(approved_tools[:12]) + ". " + after)[:300]
+
+
+def _approved(ctx: FormContext) -> str | None:
+    return catalog_hint(ctx.approved_tools, "Any tool is fine.")
 
 
 def answer_form_view(ctx: FormContext) -> View:

@@ -7,6 +7,7 @@ if the form itself makes clear that nobody is in trouble and says exactly what i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
@@ -33,6 +34,7 @@ from bot.core.vocabulary import (
     WORK_KINDS,
 )
 from handlers import ids
+from handlers.blocks.answer_form import catalog_hint
 
 ACTION = "value"
 # Field name (as bot.core.disclosures reports errors) -> block id in the modal.
@@ -79,7 +81,7 @@ def _radio(
     return InputBlock(block_id=BLOCKS[field], label=label, element=element, optional=optional)
 
 
-def _questions() -> list[InputBlock]:
+def _questions(approved_tools: Sequence[str] = ()) -> list[InputBlock]:
     tool = PlainTextInputElement(
         action_id=ACTION, max_length=TOOL_MAX, placeholder="The app, site or add-on you used"
     )
@@ -92,7 +94,12 @@ def _questions() -> list[InputBlock]:
         options=[Option(value=CONTACT_OK, text="You may contact me about this")],
     )
     return [
-        InputBlock(block_id=BLOCKS["tool"], label="Which tool?", element=tool),
+        InputBlock(
+            block_id=BLOCKS["tool"],
+            label="Which tool?",
+            element=tool,
+            hint=catalog_hint(approved_tools, "These you can use in the open today."),
+        ),
         _select("tool_kind", "What kind of tool is it?", TOOL_KINDS, "Choose a kind"),
         _select("work_kind", "What kind of work was it for?", WORK_KINDS, "Choose the work"),
         _radio("frequency", "How often?", FREQUENCY),
@@ -120,8 +127,11 @@ def _questions() -> list[InputBlock]:
     ]
 
 
-def disclosure_modal(nonce: str, campaign_id: str | None, min_group_size: int) -> View:
-    """The form. `nonce` travels in private_metadata so a double submit stores only once."""
+def disclosure_modal(
+    nonce: str, campaign_id: str | None, min_group_size: int, approved_tools: Sequence[str] = ()
+) -> View:
+    """The form. `nonce` travels in private_metadata so a double submit stores only once;
+    `approved_tools` (the catalog's names) shows the open path beside the tool question."""
     metadata = json.dumps({"n": nonce, "c": campaign_id or ""})
     return View(
         type="modal",
@@ -133,7 +143,7 @@ def disclosure_modal(nonce: str, campaign_id: str | None, min_group_size: int) -
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=INTRO)),
             DividerBlock(),
-            *_questions(),
+            *_questions(approved_tools),
             ContextBlock(elements=[MarkdownTextObject(text=PRIVACY_NOTE.format(k=min_group_size))]),
         ],
     )

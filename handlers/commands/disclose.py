@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import disclosure_reports as reports
-from bot.core import disclosures, quarters
+from bot.core import disclosures, quarters, tool_catalog
 from bot.core.disclosures import ClaimAnswer, InvalidDisclosure, NotFound
 from bot.core.services import Services
 from bot.slack.mrkdwn import quote
@@ -55,7 +55,8 @@ async def handle_disclose_command(
     verb = words[0].lower() if words else ""
     rest = words[1] if len(words) > 1 else ""
     if not verb:
-        view = disclosure_modal(disclosures.new_nonce(), None, services.min_group_size)
+        approved = [t.label for t in await tool_catalog.catalog(services)]
+        view = disclosure_modal(disclosures.new_nonce(), None, services.min_group_size, approved)
         await open_modal(client, command.get("trigger_id"), view, respond, None)
         return
     user_id = str(command.get("user_id") or "")
