@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     local_send_hour: int = Field(default=10, alias="LEVERAGE_LOCAL_HOUR", ge=8, le=17)
     default_tz: str = Field(default="UTC", alias="LEVERAGE_DEFAULT_TZ")
     stage_thresholds_file: str = Field(default="", alias="LEVERAGE_STAGE_THRESHOLDS")
+    # A pilot older than this is "stuck" in the registry's evidence (pilot purgatory).
+    pilot_stuck_days: int = Field(default=90, alias="LEVERAGE_PILOT_STUCK_DAYS", ge=1, le=3650)
     # Optional ceiling: without it the Slack adapter finds the workspace's rate (bot.slack.rate).
     fanout_rate_per_second: float | None = Field(default=None, alias="LEVERAGE_FANOUT_RATE", gt=0)
     fanout_concurrency: int = Field(default=32, alias="LEVERAGE_FANOUT_CONCURRENCY", ge=1)

@@ -408,3 +408,67 @@ async def test_the_disclosure_form_offers_the_approved_catalog(
     tool = next(b for b in form["blocks"] if b.get("block_id") == "disclose_tool")
     assert "Claude, Copilot" in tool["hint"]["text"]
     Capture("disclosure", tmp_path).add("disclosure-form", "modal", form, "/ai-disclose")
+
+
+async def test_request_a_tool_goes_through_procurement_with_its_own_sla_once(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    """`/ai-leverage tools` -> Request a tool -> the form, submitted twice at once (a double
+    click): one procurement request, reviewed only by the new-tool gate within its own SLA;
+    nobody decides, so the clock approves it and the tool joins the catalog."""
+    import asyncio
+
+    await seed(services, slack)
+    slack.add_user("UBUYER", email="ubuyer@example.com")
+    await gates.set_gate(
+        services, "procurement", "UBUYER", applies_to="new_tool", sla_days=5, by="test"
+    )
+    before = len(slack.responses)
+    await sender.command(ids.LEVERAGE_COMMAND, "tools", user_id=PROPOSER)
+    shown = await reply_after(slack, before)
+    before = views(slack)
+    await sender.action(
+        ids.TOOL_REQUEST_OPEN, user_id=PROPOSER, value=buttons(shown)[ids.TOOL_REQUEST_OPEN]
+    )
+    form = await last_view(slack, before, ids.TOOL_REQUEST_VIEW)
+    values = {
+        "tool": {"value": plain("Otter")},
+        "why": {"value": plain("Meeting notes for support calls")},
+        "data_class": {"value": static("internal")},
+    }
+    replies = await asyncio.gather(
+        *(
+            sender.view_submission(
+                ids.TOOL_REQUEST_VIEW, values, user_id=PROPOSER,
+                private_metadata=form.get("private_metadata", ""),
+            )
+            for _ in range(2)
+        )
+    )  # fmt: skip
+    assert sorted(r.status for r in replies) == [200, 200]
+    [request] = await usecases.list_use_cases(services, kind="tool_request")
+    [gate] = request["gates"]
+    assert (gate["name"], gate["sla_days"]) == ("procurement", 5)
+    assert datetime.fromisoformat(gate["due_at"]) == T0 + timedelta(days=5)
+    actions = sorted(r.json().get("response_action") for r in replies)
+    assert actions == ["errors", "update"], [r.text for r in replies]
+    await review.tick(services, T0 + timedelta(minutes=1))
+    assert ids.GATE_APPROVE in buttons(slack.messages_to("UBUYER")[-1])
+    await review.tick(services, T0 + timedelta(days=5))
+    assert "Otter" in [t.label for t in await tool_catalog.catalog(services)]
+
+
+async def test_every_way_into_the_catalog_is_in_the_audit_trail(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    """`/ai-disclose admin approve` (the disclosure admins' shortcut) changes the catalog too: the
+    trail records it with who did it, like `tools add` and the procurement gate."""
+    await seed(services, slack)
+    before = len(slack.responses)
+    await sender.command(ids.DISCLOSE_COMMAND, "admin approve Otter", user_id=ADMIN_ID)
+    assert "Added" in (await reply_after(slack, before))["text"]
+    entries = (await audit.export(services))["entries"]
+    [added] = [e for e in entries if e["detail"].get("tool") == "Otter"]
+    assert (added["action"], added["actor"]) == ("tool.approved", ADMIN_ID)
+    assert "Otter" in [t.label for t in await tool_catalog.catalog(services)]
+    assert (await audit.verify(services)).ok

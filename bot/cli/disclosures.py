@@ -73,7 +73,7 @@ async def _dispatch(services: Services, args: argparse.Namespace) -> str:
         await disclosures.publish_note(services, args.quarter, " ".join(args.text), AUTHOR)
         return f"Published the note for {args.quarter.upper()}."
     if args.action == "approve-tool":
-        added = await disclosures.approve_tool(services, " ".join(args.name))
+        added = await disclosures.approve_tool(services, " ".join(args.name), AUTHOR)
         return "Added to the approved catalog." if added else "Already approved."
     if args.action == "demand":
         quarter = args.quarter or await reports.default_quarter(services)

@@ -102,7 +102,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _remove(args: argparse.Namespace) -> int:
     removed = run_with_services(lambda s: gates.remove_gate(s, args.name, actor()))
-    print("Removed (open reviews continue)." if removed else f"No active gate {args.name}.")
+    if not removed:
+        known = ", ".join(g.name for g in run_with_services(gates.list_gates)) or "none"
+        raise CliError(f"no gate named {args.name!r} is in force (gates: {known})")
+    print("Removed (open reviews continue).")
     return 0
 
 

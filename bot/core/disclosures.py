@@ -387,13 +387,18 @@ async def publish_note(services: Services, quarter: str, body: str, author: str)
         await q.upsert_note(session, quarter, text, author)
 
 
-async def approve_tool(services: Services, name: str) -> bool:
-    """Add a tool to the approved catalog; False if it was already approved."""
+async def approve_tool(services: Services, name: str, by: str = "admin") -> bool:
+    """Add a tool to the approved catalog; False if it was already approved. A catalog change
+    is part of the governance record, so it goes through the catalog's audited path."""
+    from bot.core.tool_catalog import approve_in_session
+
     label = _text(name)
     if not label or len(label) > TOOL_MAX:
         raise InvalidDisclosure({"tool": f"Give a tool name of 1 to {TOOL_MAX} characters."})
     async with services.db.session() as session:
-        return await q.upsert_tool(session, tool_key(label), label)
+        if await q.tool_approved(session, tool_key(label)):
+            return False
+        return await approve_in_session(session, services.clock(), label, by=by, via="admin")
 
 
 async def current_quarter(services: Services) -> str:

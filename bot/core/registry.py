@@ -49,7 +49,9 @@ class RegistrySignals:
         return self.median_cycle_days <= self.median_sla_days
 
 
-async def registry_signals(services: Any, stuck_days: int = DEFAULT_STUCK_DAYS) -> RegistrySignals:
+async def registry_signals(services: Any, stuck_days: int | None = None) -> RegistrySignals:
+    """`stuck_days` defaults to the install's LEVERAGE_PILOT_STUCK_DAYS (90)."""
+    stuck_days = stuck_days or services.settings.pilot_stuck_days
     now = services.clock()
     async with services.db.session() as session:
         states = await q.state_counts(session)

@@ -267,6 +267,8 @@ async def propose(
         applicable = [(g, r) for g, r in applicable if g.name in gates]
     now = services.clock()
     async with services.db.session() as session:
+        if kind == "tool_request":
+            await _one_open_request(session, key, proposal.tool)
         uc = await q.add_use_case(
             session,
             UseCase(
@@ -311,6 +313,17 @@ async def propose(
             await audit.append(session, now, "gates", "gates.none_apply", use_case_id=use_case_id)
             await review.advance(services, session, use_case_id, now)
     return await show(services, use_case_id) or {}
+
+
+async def _one_open_request(session: AsyncSession, key: str, label: str) -> None:
+    """A double click (or two admins at once) opens one procurement request per tool: the
+    check runs under the trail's head lock, which every audited change takes anyway."""
+    from bot.core.tool_catalog import CatalogError
+
+    await q.lock_audit_head(session)
+    existing = (await q.open_tool_requests(session)).get(key)
+    if existing is not None:
+        raise CatalogError(f"{label} already has an open procurement request (#{existing})")
 
 
 async def revise(

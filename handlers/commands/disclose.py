@@ -123,6 +123,6 @@ async def _admin_action(services: Services, action: str, rest: str, user_id: str
         label = quarters.quarter_label(quarter)
         return f"Published the \u201cyou said, we did\u201d note for {label}."
     if action == "approve":
-        added = await disclosures.approve_tool(services, rest)
+        added = await disclosures.approve_tool(services, rest, user_id)
         return "Added to the approved catalog." if added else "That tool was already approved."
     return disclose_help(admin=True)

@@ -233,12 +233,9 @@ async def upsert_note(session: AsyncSession, quarter: str, body: str, author: st
 # ---------------------------------------------------------------- catalog and demand
 
 
-async def upsert_tool(session: AsyncSession, tool_key: str, label: str) -> bool:
-    """Add a tool to the approved catalog; False when it was already there."""
-    if await session.get(ApprovedTool, tool_key) is not None:
-        return False
-    session.add(ApprovedTool(tool_key=tool_key, label=label))
-    return True
+async def tool_approved(session: AsyncSession, tool_key: str) -> bool:
+    """Whether a tool is in the approved catalog already."""
+    return await session.get(ApprovedTool, tool_key) is not None
 
 
 # ---------------------------------------------------------------- admin views

@@ -421,6 +421,12 @@ async def advance_audit_head(session: AsyncSession) -> tuple[int, str]:
     return int(seq), str(prev)
 
 
+async def lock_audit_head(session: AsyncSession) -> None:
+    """Take the head row's lock early (PostgreSQL row lock, SQLite's write lock) without
+    advancing it: what follows in the transaction is serialized with every audited change."""
+    await session.exec(update(AuditHead).where(H.id == 1).values(seq=H.seq))  # type: ignore[call-overload]
+
+
 async def insert_audit(session: AsyncSession, entry: AuditEntry, digest: str) -> None:
     session.add(entry)
     await session.flush()
