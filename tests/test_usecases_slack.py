@@ -174,6 +174,9 @@ async def test_the_whole_lifecycle_through_slack(
     case = (await usecases.list_use_cases(services))[0]
     security = next(g for g in case["gates"] if g["name"] == "security")
     assert (security["state"], security["revision"]) == ("pending", 2)
+    await review.tick(services, T0 + timedelta(hours=2))  # the new revision's request DM
+    revised_dm = slack.messages_to(SECURITY)[-1]
+    assert buttons(revised_dm)[ids.GATE_APPROVE] == str(security["review_id"])
 
     # 5. Legal approves from the DM (a double click changes nothing); nobody decides security:
     #    the clock approves it when its 7-day SLA passes, once, and it becomes a pilot.
@@ -195,6 +198,13 @@ async def test_the_whole_lifecycle_through_slack(
     assert len(told) == 1
     shots.add("gate-auto-approved", "message", message(told[0]), "The clock approved")
     assert any("automatically" in json.dumps(m) for m in slack.messages_to(SECURITY))
+    # Security clicks Approve on the request DM after the clock approved: told, nothing changes.
+    before = len(slack.responses)
+    await sender.action(
+        ids.GATE_APPROVE, user_id=SECURITY, value=buttons(revised_dm)[ids.GATE_APPROVE]
+    )
+    late = json.dumps(await reply_after(slack, before))
+    assert "Already decided" in late and "the clock" in late
 
     # 6. Production from the pilot notice: a link and two owners.
     pilot = next(m for m in slack.messages_to(PROPOSER) if ids.USECASE_PRODUCTION in buttons(m))
@@ -472,3 +482,37 @@ async def test_every_way_into_the_catalog_is_in_the_audit_trail(
     assert (added["action"], added["actor"]) == ("tool.approved", ADMIN_ID)
     assert "Otter" in [t.label for t in await tool_catalog.catalog(services)]
     assert (await audit.verify(services)).ok
+
+
+async def test_an_escalated_gate_is_decided_by_the_named_person_in_slack(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    """The SLA passes on a gate that escalates: the named person gets a DM with the buttons,
+    a former reviewer's click names them, and their click decides the gate."""
+    await seed(services, slack)
+    slack.add_user("UBOSS", email="uboss@example.com")
+    await gates.set_gate(services, "legal", on_timeout="escalate", escalate_to="UBOSS")
+    await gates.remove_gate(services, "security")
+    case = await usecases.propose(services, PROPOSER, usecases.validate_proposal({
+        "name": "Contract summaries", "team": "Legal ops", "tool": "Claude",
+        "data_class": "internal", "description": "Summaries", "expected_outcome": "Faster",
+        "measurement": "Days",
+    }))  # fmt: skip
+    await review.tick(services, T0 + timedelta(minutes=1))
+    request = slack.messages_to(LEGAL)[-1]
+    services.clock = Clock(T0 + timedelta(days=14))
+    report = await review.tick(services)
+    assert report.escalated == [case["gates"][0]["review_id"]]
+    before = len(slack.responses)
+    await sender.action(ids.GATE_APPROVE, user_id=LEGAL, value=buttons(request)[ids.GATE_APPROVE])
+    assert "<@UBOSS>" in (await reply_after(slack, before))["text"]
+    escalated = slack.messages_to("UBOSS")[-1]
+    before = len(slack.responses)
+    await sender.action(
+        ids.GATE_APPROVE, user_id="UBOSS", value=buttons(escalated)[ids.GATE_APPROVE]
+    )
+    await reply_after(slack, before)
+    [shown] = await usecases.list_use_cases(services)
+    assert (shown["state"], shown["gates"][0]["state"]) == ("pilot", "approved")
+    assert shown["gates"][0]["decided_by"] == "UBOSS"
+    assert any("escalated" in json.dumps(m) for m in slack.messages_to(PROPOSER))
