@@ -516,3 +516,40 @@ async def test_an_escalated_gate_is_decided_by_the_named_person_in_slack(
     assert (shown["state"], shown["gates"][0]["state"]) == ("pilot", "approved")
     assert shown["gates"][0]["decided_by"] == "UBOSS"
     assert any("escalated" in json.dumps(m) for m in slack.messages_to(PROPOSER))
+
+
+async def test_a_user_group_that_could_not_be_read_is_asked_once_it_can(
+    services: Services, sender: SlackSender, slack: SlackDouble
+) -> None:
+    """Slack refuses usergroups.list when the proposal comes in: the gate keeps the group and
+    the next tick that can read it asks its members (once), instead of a gate nobody was asked
+    about auto-approving in silence."""
+    await seed(services, slack)
+    await gates.remove_gate(services, "legal")
+    slack.fail_next("usergroups.list", error="internal_error")
+    before = views(slack)
+    await sender.command(ids.LEVERAGE_COMMAND, "propose", user_id=PROPOSER)
+    form = await last_view(slack, before, ids.PROPOSE_VIEW)
+    done = await sender.view_submission(
+        ids.PROPOSE_VIEW, proposal_state(), user_id=PROPOSER,
+        private_metadata=form["private_metadata"],
+    )  # fmt: skip
+    assert done.json()["response_action"] == "update"
+    [case] = await usecases.list_use_cases(services)
+    assert case["gates"][0]["reviewers"] == ["SSECURITY"]
+    for minutes in (1, 2):
+        services.clock = Clock(T0 + timedelta(minutes=minutes))
+        report = await review.tick(services)
+    [dm] = [m for m in slack.messages_to(SECURITY) if ids.GATE_APPROVE in buttons(m)]
+    assert report.notices.get("sent", 0) == 0  # the second tick asked nobody again
+    [case] = await usecases.list_use_cases(services)
+    assert case["gates"][0]["reviewers"] == [SECURITY]
+    await sender.action(ids.GATE_APPROVE, user_id=SECURITY, value=buttons(dm)[ids.GATE_APPROVE])
+
+    async def piloted() -> bool:
+        shown = await usecases.show(services, case["id"])
+        return shown is not None and shown["state"] == "pilot"
+
+    await eventually(piloted)
+    entries = [e["action"] for e in (await audit.export(services))["entries"]]
+    assert entries.count("gate.reviewers_resolved") == 1

@@ -73,6 +73,7 @@ class TickReport:
     escalated: list[int] = field(default_factory=list)
     reminded: list[int] = field(default_factory=list)
     survived_rotation: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)  # reviews whose user group was expanded
     notices: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +83,7 @@ class TickReport:
             "escalated": self.escalated,
             "reminded": self.reminded,
             "survived_rotation": self.survived_rotation,
+            "resolved": self.resolved,
             "notices": self.notices,
         }
 
@@ -89,9 +91,13 @@ class TickReport:
 # --- who may decide ------------------------------------------------------------------------
 
 
+def is_group(chat_id: str) -> bool:
+    return chat_id.startswith("S")
+
+
 async def expand_groups(services: Any, ids: list[str]) -> list[str]:
     """User-group IDs become their members (when the chat directory can say); users stay."""
-    if not any(i.startswith("S") for i in ids) or services.directory is None:
+    if not any(is_group(i) for i in ids) or services.directory is None:
         return list(ids)
     try:
         groups = {g.group_id: g.member_ids for g in await services.directory.list_groups()}
@@ -390,6 +396,7 @@ async def tick(services: Any, at: datetime | None = None, *, send: bool = True) 
     for review_id, use_case_id in reminders:
         if await _remind(services, review_id, use_case_id, at):
             report.reminded.append(review_id)
+    report.resolved = await resolve_groups(services, at)
     from bot.core import usecases
 
     report.survived_rotation = await usecases.check_rotation(services, at)
@@ -398,6 +405,43 @@ async def tick(services: Any, at: datetime | None = None, *, send: bool = True) 
 
         report.notices = (await send_due(services)).to_dict()
     return report
+
+
+async def resolve_groups(services: Any, at: datetime) -> list[int]:
+    """A review opened while the directory could not expand a user group keeps the group's
+    ID, and nobody can be DMed for it. Every tick tries again; once the members are known they
+    become the reviewers and are asked (once), with an audit entry. Without this, a gate nobody
+    was asked about would auto-approve in silence."""
+    async with services.db.session() as session:
+        waiting = await q.reviews_with_groups(session)
+    waiting = [w for w in waiting if any(is_group(i) for i in split_ids(w[2]))]
+    if not waiting or services.directory is None:
+        return []
+    wanted = sorted({i for *_, r in waiting for i in split_ids(r) if is_group(i)})
+    members = await expand_groups(services, wanted)
+    if any(is_group(m) for m in members):  # still unreadable (or a group Slack does not know)
+        return []
+    resolved = []
+    for review_id, use_case_id, reviewers in waiting:
+        people = await expand_groups(services, split_ids(reviewers))
+        async with services.db.session() as session:
+            if not await q.set_review_reviewers(session, review_id, reviewers, ",".join(people)):
+                continue
+            review = await q.get_review(session, review_id)
+            await audit.append(
+                session,
+                at,
+                CLOCK,
+                "gate.reviewers_resolved",
+                use_case_id=use_case_id,
+                gate=review.gate if review else None,
+                review_id=review_id,
+                groups=[i for i in split_ids(reviewers) if is_group(i)],
+                reviewers=people,
+            )
+            await notify(session, "request", people, use_case_id, review_id, at)
+        resolved.append(review_id)
+    return resolved
 
 
 async def _time_out(services: Any, review_id: int, use_case_id: int, at: datetime) -> str | None:

@@ -297,6 +297,31 @@ async def time_out_review(session: AsyncSession, review_id: int, at: datetime, t
     return bool(await _rowcount(session, stmt))
 
 
+async def reviews_with_groups(session: AsyncSession) -> list[tuple[int, int, str]]:
+    """(review id, use case id, reviewers) of pending reviews that still list a user group
+    (opened while the directory could not expand it)."""
+    stmt = (
+        select(R.id, R.use_case_id, R.reviewers)
+        .where(
+            R.state == "pending",
+            or_(R.reviewers.like("S%"), R.reviewers.like("%,S%")),
+            _live_use_case(),
+        )
+        .order_by(R.id)
+    )
+    return [(int(i), int(u), str(r)) for i, u, r in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+async def set_review_reviewers(session: AsyncSession, review_id: int, old: str, new: str) -> bool:
+    """Replace a pending review's reviewers, once (whoever else resolves them at the same time)."""
+    stmt = (
+        update(GateReview)
+        .where(R.id == review_id, R.state == "pending", R.reviewers == old)
+        .values(reviewers=new)
+    )
+    return bool(await _rowcount(session, stmt))
+
+
 async def reminders_due(session: AsyncSession, at: datetime) -> list[tuple[int, int]]:
     stmt = (
         select(R.id, R.use_case_id)
