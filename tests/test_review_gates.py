@@ -274,9 +274,21 @@ async def trail(services: Services) -> None:
     assert (await audit.verify(services)).ok
 
 
-async def test_the_trail_refuses_updates_and_deletes(services: Services) -> None:
+async def test_the_trail_refuses_updates_and_deletes(
+    services: Services, database: Database
+) -> None:
+    """Entries are never changed or removed (PostgreSQL: not by TRUNCATE either), and the
+    chain's head never moves back or goes away."""
     await trail(services)
-    for statement in ("UPDATE auditentry SET actor = 'x'", "DELETE FROM auditentry"):
+    statements = [
+        "UPDATE auditentry SET actor = 'x'",
+        "DELETE FROM auditentry",
+        "UPDATE audithead SET seq = seq - 1",
+        "DELETE FROM audithead",
+    ]
+    if database.is_postgres:
+        statements += ["TRUNCATE auditentry", "TRUNCATE audithead"]
+    for statement in statements:
         with pytest.raises(Exception, match="append-only"):
             async with services.db.session() as session:
                 await session.execute(text(statement))
