@@ -6,6 +6,7 @@ as cards in Teams while the reviewers decide in Slack."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from bot.core import campaigns, gate_notices, gates, review, usecases
 from bot.core.delivery import run_due_deliveries
@@ -14,6 +15,7 @@ from bot.slack.double import SlackDouble
 from bot.teams.double import BotConnectorDouble, Posted, TeamsSender, TeamsUser
 from handlers.teams import cards
 from storage.types import utcnow
+from tests.surface_capture import Capture
 from tests.teams_fixtures import actions_of, add_person, card_text, last_card
 
 QUARTER = campaigns.quarters.quarter_of(utcnow())
@@ -132,3 +134,58 @@ async def test_propose_command_outside_the_directory_stores_nothing(
     _status, body = await teams.action(stranger, cards.PROPOSE, {"name": "x"})
     assert "not in the AI Leverage directory" in card_text(body["value"])
     assert await usecases.list_use_cases(teams_services) == []
+
+
+async def test_a_teams_reviewer_decides_a_gate_in_teams(
+    teams: TeamsSender, connector: BotConnectorDouble, teams_services: Services,
+    slack: SlackDouble, tmp_path: Path,
+) -> None:  # fmt: skip
+    """A gate's reviewer can be a Teams user (their Entra object id): the request arrives as a
+    card with the proposal and Approve / Ask for changes / Reject; a reason is required for the
+    last two (the card says so, keeping the decision open); their decision is the gate's, by
+    their id in the trail, and the Slack reviewer's late click names them, not a GUID."""
+    from bot.core import audit
+
+    slack.add_user("ULEGAL", email="legal@example.com")
+    slack.add_user("UPROP", email="prop@example.com")
+    grace = connector.add_user("Grace", "grace@example.com")
+    await add_person(teams_services, "Grace Hopper", "grace@example.com",
+                     aad_object_id=grace.aad_object_id)  # fmt: skip
+    await teams.install(grace)
+    await gates.set_gate(teams_services, "legal", f"ULEGAL,{grace.aad_object_id.upper()}")
+    [legal] = await gates.list_gates(teams_services)
+    assert legal.reviewers == ["ULEGAL", grace.aad_object_id]
+    case = await usecases.propose(teams_services, "UPROP", usecases.validate_proposal({
+        "name": "Ticket themes", "team": "Support", "tool": "Copilot", "data_class": "internal",
+        "description": "Weekly ticket themes", "expected_outcome": "Triage in 20 minutes",
+        "measurement": "Minutes of the Monday triage",
+    }))  # fmt: skip
+    await gate_notices.send_due(teams_services)
+    request = last_card(connector, grace)
+    shown = card_text(request)
+    assert "Ticket themes" in shown and "Weekly ticket themes" in shown
+    buttons = {a["title"]: a for a in actions_of(request)}
+    assert set(buttons) == {"Approve", "Ask for changes", "Reject"}
+    reject = buttons["Reject"]
+    status, body = await teams.action(grace, reject["verb"], {**reject["data"], "reason": " "})
+    assert status == 200 and "Please give a reason" in card_text(body["value"])
+    shots = Capture("teams-gate-review", tmp_path, env="TEAMS_CARDS_OUT")
+    shots.add("teams-gate-review", "message", request, "A Teams reviewer's request")
+    shots.add("teams-gate-review-reason", "message", body["value"], "Reject without a reason")
+    assert {a["title"] for a in actions_of(body["value"])} == set(buttons)  # still open
+    approve = buttons["Approve"]
+    status, body = await teams.action(grace, approve["verb"], approve["data"])
+    assert status == 200 and "approved" in card_text(body["value"]).lower()
+    [shown_case] = await usecases.list_use_cases(teams_services)
+    gate = shown_case["gates"][0]
+    assert (shown_case["state"], gate["state"]) == ("pilot", "approved")
+    assert gate["decided_by"] == grace.aad_object_id
+    entries = (await audit.export(teams_services))["entries"]
+    assert [e["actor"] for e in entries if e["action"] == "gate.approved"] == [grace.aad_object_id]
+    late = await review.decide(teams_services, gate["review_id"], "ULEGAL", "approve")
+    assert late.already
+    from handlers.blocks.usecases import decided_blocks
+
+    said = str(decided_blocks(late.review, "ULEGAL", True)[0].to_dict())
+    assert grace.aad_object_id not in said and "Teams" in said
+    assert case["id"] == shown_case["id"] and connector.refused == []

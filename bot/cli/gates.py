@@ -31,7 +31,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Reviews opened from now on use these settings; open reviews keep theirs.",
     )
     setter.add_argument("name", help="e.g. legal, security, procurement")
-    setter.add_argument("--reviewers", help="Slack user or user-group IDs: U1,U2 or S0123")
+    setter.add_argument(
+        "--reviewers",
+        help="Slack user or user-group IDs (U1,U2 or S0123), or Teams users' Entra object IDs",
+    )
     setter.add_argument("--sla-days", type=int, help="days to decide (default 14)")
     setter.add_argument(
         "--on-timeout",

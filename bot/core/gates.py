@@ -22,6 +22,8 @@ APPLIES_TO = {"all": "every proposal", "new_tool": "proposals with a tool not in
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Slack user (U…/W…) or user group (S…) IDs, also as pasted from Slack: <@U123>, <!subteam^S1>
 CHAT_ID = re.compile(r"^<?[@!]?(?:subteam\^)?([UWS][A-Z0-9]{1,31})(?:\|[^>]*)?>?$")
+# A Teams user: their Entra ID object id (a GUID), which is how the directory knows them.
+TEAMS_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
 class GateError(ValueError):
@@ -61,10 +63,13 @@ def split_ids(raw: str) -> list[str]:
 
 
 def parse_chat_id(raw: str) -> str:
+    if TEAMS_ID.match(raw.strip()):
+        return raw.strip().lower()  # stored as the Teams adapter reads it from an activity
     match = CHAT_ID.match(raw.strip())
     if not match:
         raise GateError(
-            f"{raw.strip()!r} is not a Slack user or user-group ID (like U0123ABCD or S0123ABCD)"
+            f"{raw.strip()!r} is not a Slack user or user-group ID (like U0123ABCD or S0123ABCD) "
+            "nor a Teams user's Entra object ID"
         )
     return match.group(1)
 

@@ -92,7 +92,7 @@ class TickReport:
 
 
 def is_group(chat_id: str) -> bool:
-    return chat_id.startswith("S")
+    return chat_id.startswith("S") and platform_of_user(chat_id) != TEAMS
 
 
 async def expand_groups(services: Any, ids: list[str]) -> list[str]:
@@ -327,7 +327,7 @@ async def decide(
             OPEN_STATES,
             state=state,
             decided_at=now,
-            decided_by=user_id[:32],
+            decided_by=user_id[:64],
             reason=reason or None,
         )
         current = await q.get_review(session, review_id)

@@ -169,11 +169,16 @@ async def _describe_many(session: AsyncSession, rows: list[UseCase]) -> list[dic
         )
         for r in rows
     ]
+
     # Teams users have no Slack mention: Slack's views name them from the directory.
-    people = {u for d in out for u in (d["proposer"], *d["owners"]) if platform_of_user(u) == TEAMS}
+    def people_of(d: dict[str, Any]) -> list[str]:
+        gates = [(g["decided_by"], g["escalate_to"], *g["reviewers"]) for g in d["gates"]]
+        return [d["proposer"], *d["owners"], *(u for g in gates for u in g if u)]
+
+    people = {u for d in out for u in people_of(d) if platform_of_user(u) == TEAMS}
     names = await q.names_by_aad(session, sorted(people))
     for d in out:
-        d["teams_names"] = {u: names[u] for u in (d["proposer"], *d["owners"]) if u in names}
+        d["teams_names"] = {u: names[u] for u in people_of(d) if u in names}
     return out
 
 

@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.quarters import quarter_label
+from bot.core.routing import TEAMS, platform_of_user
 from bot.core.vocabulary import DATA_CLASSES
 from handlers import ids
 
@@ -245,7 +246,12 @@ def submitted_view(case: dict[str, Any]) -> View:
 def _who(case: dict[str, Any], user_id: str) -> str:
     """A Slack mention, or a Teams user's name from the directory (they have no Slack id)."""
     name = (case.get("teams_names") or {}).get(user_id)
-    return f"{escape(name)} (Teams)" if name else f"<@{user_id}>"
+    return f"{escape(name)} (Teams)" if name else mention(user_id)
+
+
+def mention(user_id: str) -> str:
+    """A Slack mention; a Teams user (an Entra object id) is never shown as a raw id."""
+    return "a reviewer in Teams" if platform_of_user(user_id) == TEAMS else f"<@{user_id}>"
 
 
 def _proposal_fields(case: dict[str, Any]) -> list[Block]:
@@ -291,9 +297,9 @@ def decision_buttons(review_id: int) -> ActionsBlock:
     )
 
 
-def _timeout_words(review: dict[str, Any]) -> str:
+def _timeout_words(case: dict[str, Any], review: dict[str, Any]) -> str:
     if review.get("escalate_to"):
-        return f"then it goes to <@{review['escalate_to']}>"
+        return f"then it goes to {_who(case, review['escalate_to'])}"
     return "then it is approved automatically and logged"
 
 
@@ -303,15 +309,18 @@ def notice(
     """(fallback text, blocks) for one gate notice; see `bot.core.review.NOTICE_KINDS`."""
     name = escape(case["name"])
     gate = review["name"] if review else ""
-    who = f"<@{review['decided_by']}>" if review and review.get("decided_by") else "The reviewer"
+    who = (
+        _who(case, review["decided_by"]) if review and review.get("decided_by") else "The reviewer"
+    )
     if kind in ("request", "reminder", "escalated") and review:
         heads = {
             "request": f"Review requested: {case['name']}",
             "reminder": f"Reminder: {case['name']} needs your decision",
             "escalated": f"Escalated to you: {case['name']}",
         }
+        then = _timeout_words(case, review)
         due = (
-            f"The *{gate}* gate decides by *{_day(review['due_at'])}*; {_timeout_words(review)}."
+            f"The *{gate}* gate decides by *{_day(review['due_at'])}*; {then}."
             if kind != "escalated"
             else f"Nobody decided the *{gate}* gate within its SLA, so it is yours to decide."
         )
@@ -339,7 +348,7 @@ def notice(
     elif kind == "escalated_info" and review:
         text = (
             f":arrow_up: *{name}*: the *{gate}* gate passed its SLA without a decision; "
-            f"it went to <@{review['escalate_to']}> to decide."
+            f"it went to {_who(case, review['escalate_to'])} to decide."
         )
     elif kind == "decision" and review:
         text = _decision_text(name, gate, who, review)
@@ -374,7 +383,7 @@ def _decision_text(name: str, gate: str, who: str, review: dict[str, Any]) -> st
 def decided_blocks(review: Any, actor: str, already: bool) -> list[Block]:
     """A reviewer's DM once the gate is decided (by them, someone else or the clock)."""
     state = GATE_LABELS.get(review.state, review.state)
-    by = "the clock" if review.decided_by == "clock" else f"<@{review.decided_by}>"
+    by = "the clock" if review.decided_by == "clock" else mention(review.decided_by)
     text = f"*{review.gate}* gate: {state} by {by}."
     if already:
         text = f"Already decided: {text}"

@@ -53,10 +53,11 @@ async def show_registry(respond: Any, services: Any) -> None:
     sig = await registry.registry_signals(services)
     summary = [line["text"] for line in registry.evidence(sig)]
     for gate in await gates.list_gates(services):
-        then = "auto-approves" if gate.on_timeout == "approve" else f"goes to <@{gate.escalate_to}>"
+        to = blocks.mention(gate.escalate_to or "")
+        then = "auto-approves" if gate.on_timeout == "approve" else f"goes to {to}"
         scope = " (new tools)" if gate.applies_to == "new_tool" else ""
         who = ", ".join(
-            f"<!subteam^{r}>" if r.startswith("S") else f"<@{r}>" for r in gate.reviewers
+            f"<!subteam^{r}>" if r.startswith("S") else blocks.mention(r) for r in gate.reviewers
         )
         summary.append(
             f"Gate *{gate.name}*{scope}: {who} decide within {gate.sla_days} days, then it {then}"

@@ -34,6 +34,7 @@ from handlers.teams import commands, disclose, forms, stage, usecases
 from handlers.teams.cards import (
     ANSWER,
     CARD_TYPE,
+    DECIDE,
     FORGET,
     NOT_THIS_QUARTER,
     PROPOSE,
@@ -92,6 +93,7 @@ class LeverageAgent(ActivityHandler):
             PROPOSE: self.propose,
             PROPOSE_FROM_ANSWER: self.propose_from_answer,
             REVISE: self.revise,
+            DECIDE: self.decide,
         }
 
     # --- installs and conversation references -------------------------------------------
@@ -298,6 +300,10 @@ class LeverageAgent(ActivityHandler):
         if not isinstance(use_case, int):
             return notice_card("That proposal was not found.", attention=True)
         return await usecases.revise_form(self.services, user, use_case)
+
+    async def decide(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
+        """A gate reviewer's decision from their request card (the card is replaced)."""
+        return await usecases.decide(self.services, user, data)
 
     async def send_chart(self, ctx: TurnContextProtocol, user: str, data: dict[str, Any]) -> Card:
         """The chart goes out as an image message; the stage card stays as it was."""

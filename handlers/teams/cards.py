@@ -30,6 +30,7 @@ FORGET = "leverage.forget"
 PROPOSE = "leverage.usecase.propose"
 PROPOSE_FROM_ANSWER = "leverage.usecase.from_answer"
 REVISE = "leverage.usecase.revise"
+DECIDE = "leverage.gate.decide"
 # The disclosure opens in a dialog (`task/fetch`), named by this value of the button's data.
 DISCLOSE_DIALOG = "disclose"
 QUESTION = "Give one example of AI leverage in your work this quarter."

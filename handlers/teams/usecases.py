@@ -4,7 +4,9 @@ The same fields, the same validation (`bot.core.usecases.validate_proposal`) and
 choice (the approved catalog, or another tool that then also goes through procurement) as the
 Slack modal; errors appear under the field concerned with everything typed kept. The proposer
 is the person's Teams id, so the gates' notices (a decision, the clock approving, the pilot)
-come back to them in Teams. Reviewers decide in Slack: their DMs carry the decision buttons.
+come back to them in Teams. A gate's reviewer (or escalation target) may be a Teams user too:
+their request is a card with the proposal and Approve / Ask for changes / Reject, decided
+through the same `bot.core.review.decide` as a Slack click.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.core import tool_catalog, usecases
+from bot.core import review, tool_catalog, usecases
 from bot.core.answers import NotInDirectory, person_for
-from bot.core.review import NOTICE_KINDS
+from bot.core.review import NOTICE_KINDS, OPEN_STATES, ReviewError
 from bot.core.services import Services
 from bot.core.usecases import LIMITS, RegistryError
 from bot.core.vocabulary import DATA_CLASSES
-from handlers.blocks.usecases import NEW_TOOL, STATE_LABELS, proposal_values
+from handlers.blocks.usecases import GATE_LABELS, NEW_TOOL, STATE_LABELS, proposal_values
 from handlers.teams.cards import (
+    DECIDE,
     PROPOSE,
     REVISE,
     Card,
@@ -153,11 +156,102 @@ async def submit(services: Services, user: str, data: dict[str, Any]) -> Card:
     return submitted_card(case)
 
 
+ASKS = ("request", "reminder", "escalated")  # the notices that ask for a decision
+
+
+def review_card(
+    case: dict[str, Any], review: dict[str, Any], kind: str = "request",
+    error: str | None = None, reason: str | None = None,
+) -> tuple[Card, str]:  # fmt: skip
+    """(card, summary) asking a Teams reviewer to decide: the proposal, then the buttons. The
+    reason box serves Ask for changes and Reject (the core refuses them without one)."""
+    name, gate = case["name"], review["name"]
+    if kind == "escalated":
+        line = f"Nobody decided the **{gate}** gate within its SLA, so it is yours to decide."
+    else:
+        then = ("then it goes to the person named for escalations" if review.get("escalate_to")
+                else "then it is approved automatically and logged")  # fmt: skip
+        line = f"The **{gate}** gate decides by **{_day(review['due_at'])}**; {then}."
+    head = {"request": "Review requested", "reminder": "Reminder: your decision is needed",
+            "escalated": "Escalated to you"}.get(kind, "Review requested")  # fmt: skip
+    facts = [("Team", case["team"]), ("Tool", case["tool"]),
+             ("Data", DATA_CLASSES.get(case["data_class"], case["data_class"])),
+             ("What it does", case["description"]),
+             ("Expected outcome", case["expected_outcome"]),
+             ("Measured by", case["measurement"])]  # fmt: skip
+    body: list[Element] = [
+        *([text(error, color="Attention")] if error else []),
+        text(head, weight="Bolder", size="Medium"),
+        literal(f"{name} (#{case['id']})", weight="Bolder"),
+        text(line),
+    ]
+    for label, value in facts:
+        body += [text(label, size="Small", isSubtle=True, spacing="Small"),
+                 {**literal(str(value or "")), "spacing": "None"}]  # fmt: skip
+    body.append(text_input("reason", "Reason (needed to ask for changes or reject)", 1000,
+                           reason, multiline=True, required=False))  # fmt: skip
+    data = {"r": review["review_id"]}
+    actions = [execute("Approve", DECIDE, {**data, "d": "approve"}, style="positive"),
+               execute("Ask for changes", DECIDE, {**data, "d": "changes"}),
+               execute("Reject", DECIDE, {**data, "d": "reject"}, style="destructive")]  # fmt: skip
+    return card(body, actions), f"{head}: {name} ({gate} gate)"[:200]
+
+
+def decided_card(case: dict[str, Any], review: dict[str, Any], decider: str | None,
+                 already: bool) -> Card:  # fmt: skip
+    """What replaces a reviewer's card once the gate is decided (by them, or first by someone
+    else or the clock)."""
+    state = GATE_LABELS.get(review["state"], review["state"])
+    by = "the clock" if review.get("decided_by") == "clock" else (decider or "a reviewer")
+    line = f"**{review['name']}** gate: {state} by {by}."
+    body: list[Element] = [literal(f"{case['name']} (#{case['id']})", weight="Bolder"),
+                           text(f"Already decided: {line}" if already else line)]  # fmt: skip
+    if review.get("reason"):
+        body += [text("The reason:", size="Small", isSubtle=True),
+                 {**literal(review["reason"]), "spacing": "Small"}]  # fmt: skip
+    return card(body)
+
+
+async def _name_of(services: Services, chat_id: str | None) -> str | None:
+    if not chat_id or chat_id == review.CLOCK:
+        return None
+    async with services.db.session() as session:
+        person = await person_by_chat_id(session, chat_id)
+    return person.name if person else None
+
+
+async def decide(services: Services, user: str, data: dict[str, Any]) -> Card:
+    """A Teams reviewer's Approve / Ask for changes / Reject, from the card's buttons."""
+    review_id, decision = data.get("r"), str(data.get("d") or "")
+    reason = str(data.get("reason") or "")
+    found = await review.review_by_id(services, review_id) if isinstance(review_id, int) else None
+    if found is None:
+        return notice_card("That review no longer exists.", attention=True)
+    case = await usecases.show(services, found.use_case_id)
+    if case is None:
+        return notice_card("A use case was removed.")
+    try:
+        outcome = await review.decide(services, found.id or 0, user, decision, reason)
+    except ReviewError as refusal:
+        current = next(r for r in case["reviews"] if r["review_id"] == found.id)
+        if current["state"] not in OPEN_STATES:
+            return notice_card(str(refusal))
+        kind = "escalated" if current["state"] == "escalated" else "request"
+        return review_card(case, current, kind, error=str(refusal), reason=reason)[0]
+    shown = await usecases.show(services, found.use_case_id) or case
+    decided = next(r for r in shown["reviews"] if r["review_id"] == found.id)
+    decider = await _name_of(services, decided.get("decided_by"))
+    return decided_card(shown, decided, decider, outcome.already)
+
+
 def gate_notice_card(kind: str, case: dict[str, Any] | None, review: dict[str, Any] | None,
                      reviewer: str | None = None) -> tuple[Card, str]:  # fmt: skip
-    """(card, summary) of a gate notice to a Teams proposer: the same news as Slack's."""
+    """(card, summary) of a gate notice in Teams: the same news as Slack's, and for a Teams
+    reviewer the request itself with its buttons."""
     if case is None:
         return notice_card("A use case was removed."), "A use case was removed."
+    if kind in ASKS and review and review["state"] in OPEN_STATES:
+        return review_card(case, review, kind)
     name, gate = case["name"], (review or {}).get("name", "")
     if kind == "auto_approved" and review:
         sla = f"{review.get('sla_days') or '?'}-day"

@@ -27,7 +27,7 @@ class ReviewGate(SQLModel, table=True):
     reviewers: str = Field(max_length=1000)  # comma-separated Slack user or user-group IDs
     sla_days: int = Field(default=14)
     on_timeout: str = Field(default="approve", max_length=16)  # approve | escalate
-    escalate_to: str | None = Field(default=None, max_length=32)
+    escalate_to: str | None = Field(default=None, max_length=64)
     applies_to: str = Field(default="all", max_length=16)  # all | new_tool
     remind_days: int = Field(default=3)  # days before the deadline that reviewers are reminded
     active: bool = Field(default=True)
@@ -105,14 +105,14 @@ class GateReview(SQLModel, table=True):
     reviewers: str = Field(max_length=1000)  # the gate's reviewers when the review opened
     sla_days: int
     on_timeout: str = Field(max_length=16)
-    escalate_to: str | None = Field(default=None, max_length=32)
+    escalate_to: str | None = Field(default=None, max_length=64)
     opened_at: datetime = Field(sa_column=_at())
     due_at: datetime = Field(sa_column=_at())
     remind_at: datetime = Field(sa_column=_at())
     reminded_at: datetime | None = Field(default=None, sa_column=_at(True))
     escalated_at: datetime | None = Field(default=None, sa_column=_at(True))
     decided_at: datetime | None = Field(default=None, sa_column=_at(True))
-    decided_by: str | None = Field(default=None, max_length=32)
+    decided_by: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=1000)
 
 
