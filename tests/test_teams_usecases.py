@@ -1,7 +1,7 @@
 """Team use cases from Teams: "Make this a team use case" under an example opens the proposal
 card pre-filled, with the Slack modal's fields and validation; the Teams user is the proposer
 (an Entra ID object id, 36 characters, stored in full), and the gates' news comes back to them
-as cards in Teams while the reviewers decide in Slack."""
+as cards in Teams; a gate reviewer in Teams decides on a card."""
 
 from __future__ import annotations
 
