@@ -95,21 +95,30 @@ def is_group(chat_id: str) -> bool:
     return chat_id.startswith("S") and platform_of_user(chat_id) != TEAMS
 
 
-async def expand_groups(services: Any, ids: list[str]) -> list[str]:
-    """User-group IDs become their members (when the chat directory can say); users stay."""
-    if not any(is_group(i) for i in ids) or services.directory is None:
-        return list(ids)
+async def _group_members(services: Any) -> dict[str, tuple[str, ...]] | None:
+    """{group id: member ids} from the chat directory, or None when it cannot say now."""
     try:
-        groups = {g.group_id: g.member_ids for g in await services.directory.list_groups()}
+        return {g.group_id: tuple(g.member_ids) for g in await services.directory.list_groups()}
     except Exception as error:  # the directory is down: keep the group, expand it later
         logger.warning("could not read user groups: %s", type(error).__name__)
-        return list(ids)
+        return None
+
+
+def _expand(ids: list[str], groups: dict[str, tuple[str, ...]]) -> list[str]:
     out: list[str] = []
     for chat_id in ids:
         for member in groups.get(chat_id, (chat_id,)):
             if member not in out:
                 out.append(member)
     return out
+
+
+async def expand_groups(services: Any, ids: list[str]) -> list[str]:
+    """User-group IDs become their members (when the chat directory can say); users stay."""
+    if not any(is_group(i) for i in ids) or services.directory is None:
+        return list(ids)
+    groups = await _group_members(services)
+    return list(ids) if groups is None else _expand(ids, groups)
 
 
 async def may_decide(services: Any, review: GateReview, user_id: str) -> bool:
@@ -417,13 +426,15 @@ async def resolve_groups(services: Any, at: datetime) -> list[int]:
     waiting = [w for w in waiting if any(is_group(i) for i in split_ids(w[2]))]
     if not waiting or services.directory is None:
         return []
-    wanted = sorted({i for *_, r in waiting for i in split_ids(r) if is_group(i)})
-    members = await expand_groups(services, wanted)
-    if any(is_group(m) for m in members):  # still unreadable (or a group Slack does not know)
+    groups = await _group_members(services)  # one directory call per tick, however many
+    if groups is None:
         return []
     resolved = []
     for review_id, use_case_id, reviewers in waiting:
-        people = await expand_groups(services, split_ids(reviewers))
+        ids = split_ids(reviewers)
+        if any(is_group(i) and i not in groups for i in ids):
+            continue  # a group Slack does not know (deleted?): it stays, as it was configured
+        people = _expand(ids, groups)
         async with services.db.session() as session:
             if not await q.set_review_reviewers(session, review_id, reviewers, ",".join(people)):
                 continue
