@@ -3,13 +3,16 @@ for every series, gaps not zeros, why the stage moved), and exports are clean nu
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
+import struct
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.core.facts import set_facts
-from bot.core.reports import chart_figure, export_signals, html_report
+from bot.core.reports import chart_figure, export_signals, html_report, write_report
 from bot.core.services import Services
 from bot.core.signals import team_signals
 from bot.core.stage import assess
@@ -107,6 +110,28 @@ async def test_chart_reads_in_percent_with_a_legend_for_every_series(services: S
     assert stages == [1, 3]
     notes = [t.get_text() for t in top.texts]
     assert notes == [report.trend[1]["change"]] and notes[0].startswith("1→3: ")
+
+
+async def test_a_phone_gets_a_tall_chart_with_the_same_legend(
+    services: Services, tmp_path: Path
+) -> None:
+    """The wide chart shrunk to a phone's 390 px would have words a few pixels high: the page
+    carries a tall drawing that a narrow screen shows instead, legend and all."""
+    await org(services)
+    _, html_path = await write_report(services, tmp_path)
+    page = html_path.read_text()
+    phone = re.search(r"<picture><source media='\(max-width: 40rem\)' "
+                      r"srcset='data:image/png;base64,([A-Za-z0-9+/=]+)'><img ", page)  # fmt: skip
+    assert phone
+    png = base64.b64decode(phone.group(1))
+    width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR
+    assert png.startswith(b"\x89PNG") and width < height <= 2 * width and width <= 500
+    report = await assess(services)
+    legends = [
+        [t.get_text() for t in chart_figure(report, narrow=narrow).axes[1].get_legend().get_texts()]
+        for narrow in (True, False)
+    ]
+    assert legends[0] == legends[1] and len(legends[0]) == 5
 
 
 async def test_json_export_has_clean_numbers_and_a_final_newline(services: Services) -> None:

@@ -3,11 +3,14 @@ then (replayed from the audited log), and a next step never asks for what is alr
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bot.core.facts import set_facts
+from bot.core.facts import Facts, set_facts
 from bot.core.services import Services
-from bot.core.stage import assess
+from bot.core.signals import Signals
+from bot.core.stage import assess, load_thresholds
+from bot.core.stage_rules import criteria
 from tests.stage_fixtures import add_answers, add_prompts, make_team
 
 EARLY, LATE = "2026Q2", "2026Q3"
@@ -88,3 +91,20 @@ async def test_an_sla_already_recorded_is_not_asked_for_again(services: Services
     report = await assess(services)
     assert report.constraint["step"] == "production"  # the SLA is recorded: move the criterion
     assert "review_sla_days" not in report.next_step
+
+
+def test_a_missed_share_never_reads_as_its_threshold() -> None:
+    """79.7% against "needs ≥ 80%" rounds to 80%: the evidence says 79.7%, so a missed check
+    never reads "80% (needs ≥ 80%)"; a met or clearly missed share stays in whole percent."""
+    t = load_thresholds()
+    need = t["stage5"]["min_sanctioned_share"]
+
+    def sanctioned(share: float) -> dict:
+        sig = Signals(quarter=LATE, sanctioned_share=share)
+        rows = criteria(sig, Facts(), t, growth=0)
+        return next(asdict(c) for c in rows if c.stage == 5 and c.key.startswith("sanctioned"))
+
+    close = sanctioned(need - 0.003)
+    assert close["met"] is False and f"{(need - 0.003) * 100:.1f}%" in close["text"]
+    assert sanctioned(need)["met"] is True and f": {need:.0%} (" in sanctioned(need)["text"]
+    assert ": 50% (" in sanctioned(0.5)["text"]

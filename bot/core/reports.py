@@ -19,6 +19,7 @@ import math
 import os
 import re
 import tempfile
+import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,15 +48,23 @@ def _gaps(values: list[Any]) -> list[float]:
     return [math.nan if v is None else float(v) * 100 for v in values]
 
 
-def chart_png(report: StageReport) -> bytes:
+def _align(x: int, count: int) -> str:
+    """Which way a note reaches from its point on a narrow chart: inwards, never over the axis
+    labels on the left or off the right edge."""
+    where = x / max(1, count - 1)
+    return "left" if where < 0.34 else "right" if where > 0.66 else "center"
+
+
+def chart_png(report: StageReport, *, narrow: bool = False) -> bytes:
     buffer = io.BytesIO()
-    chart_figure(report).savefig(buffer, format="png")
+    chart_figure(report, narrow=narrow).savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def chart_figure(report: StageReport) -> Any:
+def chart_figure(report: StageReport, *, narrow: bool = False) -> Any:
     """Stage over quarters with why it changed (top); shares in percent and production use
-    cases (bottom), every series in the legend."""
+    cases (bottom), every series in the legend. `narrow` draws the same for a phone: tall, the
+    legend below the plot, so that at a phone's width the words stay readable."""
     # Imported here: matplotlib costs a second at import, which every CLI command would pay.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -64,7 +73,7 @@ def chart_figure(report: StageReport) -> Any:
     trend = report.trend or [{"quarter": report.quarter, "stage": report.stage}]
     labels = [quarter_label(p["quarter"]) for p in trend]
     xs = list(range(len(trend)))
-    fig = Figure(figsize=(9, 7), dpi=100)
+    fig = Figure(figsize=(4.8, 8.6) if narrow else (9, 7), dpi=100)
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 3])
     stages = [p["stage"] for p in trend]
@@ -74,16 +83,18 @@ def chart_figure(report: StageReport) -> Any:
         list(words.STAGE_NAMES), [f"{n} {name}" for n, name in words.STAGE_NAMES.items()]
     )
     top.set_title(
-        f"AI maturity stage: {report.stage} ({words.STAGE_NAMES[report.stage]}), "
-        f"confidence {report.confidence}",
-        fontsize=11,
+        f"AI maturity stage: {report.stage} ({words.STAGE_NAMES[report.stage]}),"
+        f"{chr(10) if narrow else ' '}confidence {report.confidence}",
+        fontsize=10 if narrow else 11,
     )
     top.grid(axis="y", alpha=0.3)
     for x, point in zip(xs, trend, strict=True):
         if point.get("change"):
             top.annotate(
-                point["change"], (x, point["stage"]), xytext=(0, 12), textcoords="offset points",
-                ha="center", fontsize=7, wrap=True,
+                textwrap.fill(point["change"], 26) if narrow else point["change"],
+                (x, point["stage"]), xytext=(0, 12), textcoords="offset points",
+                ha=_align(x, len(xs)) if narrow else "center", fontsize=8 if narrow else 7,
+                wrap=True,
                 bbox={"boxstyle": "round", "fc": "#f4f2ff", "ec": STAGE_COLOUR, "lw": 0.5},
             )  # fmt: skip
     counts = bottom.twinx()
@@ -108,8 +119,12 @@ def chart_figure(report: StageReport) -> Any:
     bottom.yaxis.set_major_formatter(PercentFormatter(100))
     bottom.set_ylabel("percent")
     bottom.grid(axis="y", alpha=0.3)
-    bottom.set_xticks(xs, labels)
-    bottom.legend(handles=[*lines, bars], loc="upper left", fontsize=7, framealpha=0.9)
+    bottom.set_xticks(xs, labels, rotation=45 if narrow else 0, ha="right" if narrow else "center")
+    if narrow:
+        bottom.legend(handles=[*lines, bars], loc="upper left", bbox_to_anchor=(-0.25, -0.22),
+                      fontsize=9, frameon=False)  # fmt: skip
+    else:
+        bottom.legend(handles=[*lines, bars], loc="upper left", fontsize=7, framealpha=0.9)
     fig.text(
         0.01, 0.005, "Gaps: no data, or withheld (fewer than K people).", fontsize=7,
         color="#555",
@@ -281,10 +296,18 @@ ul{padding-left:1.2em}li{margin:.15em 0}.met .mark{color:#176117}.missed .mark{c
 
 def html_report(
     report: StageReport, png: bytes, *, teams: list[Signals] | None = None,
-    generated: datetime | None = None, min_group_size: int = 5,
+    generated: datetime | None = None, min_group_size: int = 5, phone_png: bytes | None = None,
 ) -> str:  # fmt: skip
-    """One file, no external assets: the chart is embedded as base64."""
+    """One file, no external assets: the chart is embedded as base64 (with `phone_png`, the
+    narrow drawing too, which a phone shows instead: the wide one shrunk to its width would
+    have words a few pixels high)."""
     image = base64.b64encode(png).decode("ascii")
+    phone = (
+        "<source media='(max-width: 40rem)' srcset='data:image/png;base64,"
+        f"{base64.b64encode(phone_png).decode('ascii')}'>"
+        if phone_png
+        else ""
+    )
     c = report.constraint
     when = (generated or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip()
     quarter = quarter_label(report.quarter)
@@ -332,9 +355,9 @@ def html_report(
 <div class="brief">{brief}</div>
 {footnote}
 <h2>Stage and key signals over time</h2>
-<img alt="Chart: the stage per quarter with what changed it, and response rate, answers with an
-example, sanctioned share and disclosed covert use in percent, with production use cases as
-bars" src="data:image/png;base64,{image}">
+<picture>{phone}<img alt="Chart: the stage per quarter with what changed it, and response rate,
+answers with an example, sanctioned share and disclosed covert use in percent, with production
+use cases as bars" src="data:image/png;base64,{image}"></picture>
 <h2>Quarter by quarter</h2>
 {_quarter_table(report)}
 <h2>Why this stage: the evidence</h2>
@@ -372,7 +395,7 @@ async def write_report(services: Any, out_dir: str | Path) -> tuple[Path, Path]:
     png = chart_png(report)
     page = html_report(
         report, png, teams=teams, generated=datetime.now().astimezone(),
-        min_group_size=services.min_group_size,
+        min_group_size=services.min_group_size, phone_png=chart_png(report, narrow=True),
     )  # fmt: skip
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

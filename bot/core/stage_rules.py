@@ -8,6 +8,7 @@ still at stage 1; training completion is knowledge and never counts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,10 +61,19 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def _pct_against(value: float | None, need: float) -> str:
+    """A share in whole percent, unless rounding would make a miss read as the threshold
+    ("80% (needs ≥ 80%)", missed): then one decimal, rounded down ("79.7%")."""
+    shown = _pct(value)
+    if value is not None and value < need and shown == _pct(need):
+        return f"{math.floor(value * 1000) / 10:.1f}%"
+    return shown
+
+
 def _at_least(
     stage: int, key: str, label: str, value: float | None, need: float, step: str, pct=False
 ) -> Criterion:
-    shown = _pct(value) if pct else ("n/a" if value is None else f"{value:g}")
+    shown = _pct_against(value, need) if pct else ("n/a" if value is None else f"{value:g}")
     need_shown = _pct(need) if pct else f"{need:g}"
     met = value is not None and value >= need
     return Criterion(stage, key, f"{label}: {shown} (needs ≥ {need_shown})", met, step)
