@@ -47,20 +47,17 @@ ALIGNED = datetime(2000, 1, 1, tzinfo=UTC)  # interval jobs fire on wall-clock m
 class _OneLineJobReports(logging.Filter):
     """APScheduler's own lines that `Heartbeat` already reports better, dropped: a failed tick's
     traceback (a database restart would print one per tick per replica; `Heartbeat` logs the
-    job and the error's type on one line and counts it) and "maximum number of running
-    instances reached" every 5 s while a long fan-out runs (counted as outcome "busy")."""
+    job and the error's type on one line and counts it), unless the log is at DEBUG, where
+    tracebacks belong; and "maximum number of running instances reached" every 5 s while a
+    long fan-out runs (counted as outcome "busy"). Routine INFO lines: `serve` (bot.cli.serve)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info is not None and record.exc_info[0] is not None:
-            return False
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
         return "maximum number of running instances" not in record.getMessage()
 
 
 def _quiet_apscheduler() -> None:
-    """Each replica ticks twice every 5 s: "Running job" and "executed successfully" at INFO
-    would be four lines a tick; the ticks show in `/metrics` (`leverage_scheduler_runs`)."""
-    executors = logging.getLogger("apscheduler.executors")
-    executors.setLevel(max(executors.getEffectiveLevel(), logging.WARNING))
     for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
         target = logging.getLogger(name)
         if not any(isinstance(f, _OneLineJobReports) for f in target.filters):
